@@ -1,6 +1,6 @@
 //! DLMS/COSEM protocol stack (IEC 62056).
 //!
-//! **Status: placeholder.** This crate will hold, layer by layer and in the order data flows
+//! **Status: in progress.** This crate holds, layer by layer and in the order data flows
 //! (bytes → frame → APDU → object):
 //!
 //! - the link layer: zero-copy HDLC frame format type 3 (IEC 62056-46) and the TCP/UDP wrapper
@@ -8,9 +8,23 @@
 //! - the application layer: A-XDR data, ACSE (AARQ/AARE/RLRQ/RLRE) and every xDLMS APDU,
 //!   decoded without copying and emitted into a caller's buffer;
 //! - security: suites 0, 1 and 2, every ciphering envelope and authentication mechanism.
-//!
-//! None of it is public API yet; nothing here should be relied on.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod error;
+
+pub use error::{Error, Result};
+
+// ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
+
+// ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
+
+// ---- security: `security` ----------------------------------------------------------------------
