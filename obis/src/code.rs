@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-/// An OBIS code: the six value groups A–F that name a COSEM object (IEC 62056-6-1 §4).
+/// An OBIS code: the six value groups A–F that name a COSEM object (IEC 62056-6-1).
 ///
 /// | group | meaning |
 /// |---|---|
@@ -126,6 +126,14 @@ impl fmt::Display for ObisCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [a, b, c, d, e, ff] = self.0;
         write!(f, "{a}-{b}:{c}.{d}.{e}*{ff}")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for ObisCode {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        let [a, b, c, d, e, ff] = self.0;
+        defmt::write!(f, "{}-{}:{}.{}.{}*{}", a, b, c, d, e, ff);
     }
 }
 

@@ -1,22 +1,4 @@
 //! Parsing the text forms of an OBIS code, and printing them.
-//!
-//! | form | example | where it comes from |
-//! |---|---|---|
-//! | canonical | `1-0:1.8.0*255` | IEC 62056-6-1 §4 (the separators `-` `:` `.` `.` `*`) |
-//! | F after a dot | `1-0:1.8.0.255` | DLMS tools and logs (dlms-cosem, the DLMS UA test vectors' `obis` field) |
-//! | all dots | `1.0.1.8.0.255` | Gurux logical-name strings, many head-end exports |
-//! | F omitted | `1-0:1.8.0` | IEC 62056-6-1: group F may be left out when it is 255 (not used) |
-//! | hex | `0100010800FF`, `0x0100010800ff` | the six wire bytes, as in protocol analysers and A-XDR dumps |
-//! | reduced | `1.8.0`, `1.8.1*01`, `C.1.0`, `F.F` | IEC 62056-21 data sets (mode C readout): only C.D.E, optional `*F` |
-//!
-//! Reduced forms carry no A and B. A reduced code is read as an object of the meter that printed it:
-//! B = 0, and A = 0 for the letter-coded families (C ≥ 96: `C` service entries, `F` error registers,
-//! `L` lists, `P` profiles, which IEC 62056-6-1 places among the abstract objects, e.g. `C.1.0` →
-//! `0-0:96.1.0*255`, the meter serial number) and A = 1 (electricity) otherwise. With only two groups
-//! (`F.F`, `C.8`) E is 0. Use [`ObisCode::parse_reduced_with`] when the medium or channel is known.
-//!
-//! Letter codes (IEC 62056-21 and IEC 62056-6-1 §5.5: C = 96, F = 97, L = 98, P = 99) are accepted
-//! in value groups C and D of every form, in upper or lower case.
 
 use core::{fmt, str::FromStr};
 
@@ -87,6 +69,13 @@ pub enum ParseErrorKind {
     UnknownForm,
     /// Twelve characters of hex were expected after `0x`.
     BadHex,
+    /// A pattern range whose end is below its start (`4..1`).
+    ReversedRange {
+        /// The start of the range.
+        from: u8,
+        /// The end of the range.
+        to: u8,
+    },
 }
 
 /// A text that is not an OBIS code: what is wrong, in which value group, at which byte offset.
@@ -99,7 +88,11 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    const fn new(kind: ParseErrorKind, group: Option<ValueGroup>, offset: usize) -> Self {
+    pub(crate) const fn new(
+        kind: ParseErrorKind,
+        group: Option<ValueGroup>,
+        offset: usize,
+    ) -> Self {
         Self {
             kind,
             group,
@@ -154,13 +147,16 @@ impl fmt::Display for ParseError {
                 "separators match no OBIS form (A-B:C.D.E*F, A-B:C.D.E.F, A.B.C.D.E.F, A-B:C.D.E, C.D.E[*F], C.D or 12 hex digits)",
             ),
             ParseErrorKind::BadHex => f.write_str("expected 12 hex digits"),
+            ParseErrorKind::ReversedRange { from, to } => {
+                write!(f, "range {from}..{to} ends below its start")
+            }
         }
     }
 }
 
 impl core::error::Error for ParseError {}
 
-/// The value of a letter code (IEC 62056-6-1 §5.5), or `None`.
+/// The value of a letter code (IEC 62056-21 / IEC 62056-6-1), or `None`.
 #[must_use]
 pub const fn letter_code(c: char) -> Option<u8> {
     match c.to_ascii_uppercase() {
@@ -356,7 +352,25 @@ fn parse(text: &str, reduced_ab: Option<(u8, u8)>) -> Result<ObisCode, ParseErro
 impl FromStr for ObisCode {
     type Err = ParseError;
 
-    /// Parses any of the text forms in the [module docs](crate#text-forms).
+    /// Parses any of the text forms of an OBIS code:
+    ///
+    /// | form | example | where it comes from |
+    /// |---|---|---|
+    /// | canonical | `1-0:1.8.0*255` | IEC 62056-6-1 (the separators `-` `:` `.` `.` `*`) |
+    /// | F after a dot | `1-0:1.8.0.255` | DLMS tools and logs (dlms-cosem, the DLMS UA test vectors' `obis` field) |
+    /// | all dots | `1.0.1.8.0.255` | Gurux logical-name strings, many head-end exports |
+    /// | F omitted | `1-0:1.8.0` | IEC 62056-6-1: group F may be left out when it is 255 (not used) |
+    /// | hex | `0100010800FF`, `0x0100010800ff` | the six wire bytes, as in protocol analysers and A-XDR dumps |
+    /// | reduced | `1.8.0`, `1.8.1*01`, `C.1.0`, `F.F` | IEC 62056-21 data sets (mode C readout): only C.D.E, optional `*F` |
+    ///
+    /// Reduced forms carry no A and B. A reduced code is read as an object of the meter that printed it:
+    /// B = 0, and A = 0 for the letter-coded families (C ≥ 96: `C` service entries, `F` error registers,
+    /// `L` lists, `P` profiles, which IEC 62056-6-1 places among the abstract objects, e.g. `C.1.0` →
+    /// `0-0:96.1.0*255`, the meter serial number) and A = 1 (electricity) otherwise. With only two groups
+    /// (`F.F`, `C.8`) E is 0. Use [`ObisCode::parse_reduced_with`] when the medium or channel is known.
+    ///
+    /// Letter codes (IEC 62056-21 and IEC 62056-6-1: C = 96, F = 97, L = 98, P = 99) are accepted
+    /// in value groups C and D of every form, in upper or lower case.
     ///
     /// ```
     /// use obis::ObisCode;
@@ -378,7 +392,7 @@ impl FromStr for ObisCode {
 
 impl ObisCode {
     /// Parses a text form, giving a reduced (IEC 62056-21) code the value groups A and B of the
-    /// meter it came from instead of the defaults described in the [module docs](crate#text-forms).
+    /// meter it came from instead of the defaults described in the [crate docs](crate#text-forms).
     /// Full forms keep their own A and B.
     ///
     /// ```
