@@ -22,6 +22,7 @@ use core::fmt;
 /// const IMPORT: ObisCode = ObisCode::new(1, 0, 1, 8, 0, 255);
 /// assert_eq!(IMPORT.to_string(), "1-0:1.8.0*255");
 /// assert_eq!(ObisCode::from_bytes([1, 0, 1, 8, 0, 255]), IMPORT);
+/// assert_eq!(format!("[{IMPORT:>15}]"), "[  1-0:1.8.0*255]");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct ObisCode([u8; 6]);
@@ -121,11 +122,46 @@ impl TryFrom<&[u8]> for ObisCode {
     }
 }
 
-/// The canonical text form `A-B:C.D.E*F`.
+/// The canonical text form `A-B:C.D.E*F`; width, fill and alignment are honoured.
 impl fmt::Display for ObisCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [a, b, c, d, e, ff] = self.0;
-        write!(f, "{a}-{b}:{c}.{d}.{e}*{ff}")
+        if f.width().is_none() {
+            return write!(f, "{a}-{b}:{c}.{d}.{e}*{ff}");
+        }
+        // The longest form, "255-255:255.255.255*255", is 23 bytes.
+        let mut buf = StackStr {
+            buf: [0; 23],
+            len: 0,
+        };
+        fmt::Write::write_fmt(&mut buf, format_args!("{a}-{b}:{c}.{d}.{e}*{ff}"))?;
+        f.pad(buf.as_str())
+    }
+}
+
+/// A fixed buffer to format a code into before padding it.
+struct StackStr {
+    buf: [u8; 23],
+    len: usize,
+}
+
+impl StackStr {
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are ever appended, so the prefix is valid UTF-8.
+        self.buf
+            .get(..self.len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Write for StackStr {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
