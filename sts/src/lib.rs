@@ -22,6 +22,7 @@ pub mod block;
 pub mod cipher;
 pub mod codec;
 pub mod crc;
+pub mod decoder;
 pub mod dkga;
 pub mod error;
 pub mod key;
@@ -29,6 +30,7 @@ pub mod misty1;
 pub mod sta;
 pub mod tid;
 pub mod token;
+pub mod vend;
 
 pub use amount::{CurrencyAmount, TransferAmount};
 pub use block::DataBlock;
