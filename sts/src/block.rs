@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(b.field16(), 1);
         assert_eq!(b.crc(), 0x19e6);
         assert_eq!(b.word(), 0x0559_9863_0001_19e6);
-        assert_eq!(b.payload(), 0x5_5998_6300_01);
+        assert_eq!(b.payload(), 0x0559_9863_0001);
     }
 
     #[test]
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(buf, BYTES);
         let mut buf = [0xA5u8; 8];
         let mut b = DataBlock::new_unchecked(&mut buf[..]);
-        b.set_payload(0x5_5998_6300_01);
+        b.set_payload(0x0559_9863_0001);
         assert_eq!(buf, [0xA5, 0x59, 0x98, 0x63, 0x00, 0x01, 0xA5, 0xA5]);
     }
 

@@ -73,9 +73,9 @@ mod tests {
         assert_eq!(crc16(0x4A_2D90_0FF2, CrcKind::CrcC), 0x7BC4);
         // https://www.sts.org.za/tid-token-identifier: class 0, sub 0, RND 5, TID 0xC02A55,
         // amount 0x2710 → CRC 0x1970.
-        assert_eq!(crc16(0x05_C02A_5527_10, CrcKind::Crc), 0x1970);
+        assert_eq!(crc16(0x05C0_2A55_2710, CrcKind::Crc), 0x1970);
         // Vendor script sts_token_recharge.py: crc16_sts(000B19EB230100) == 0xC207.
-        assert_eq!(crc16(0x0B_19EB_2301_00, CrcKind::Crc), 0xC207);
+        assert_eq!(crc16(0x0B19_EB23_0100, CrcKind::Crc), 0xC207);
     }
 
     #[test]

@@ -376,7 +376,7 @@ impl Staging {
 /// A meter's STS token decoder (IEC 62055-41), with room for `N` TIDs.
 ///
 /// ```
-/// use sts::decoder::{Decoder, DecoderConfig, MeterKey, ResultCode};
+/// use sts::decoder::{DEFAULT_TID_CAPACITY, Decoder, DecoderConfig, MeterKey, ResultCode};
 /// use sts::{Algorithm, BaseDate, DecoderKey, KeyType};
 ///
 /// // STS 531-1-0-04 CTSA01 (NectarAPI/tokens-service), EA11 with its decoder key.
@@ -393,7 +393,7 @@ impl Staging {
 /// assert_eq!(again.code(), ResultCode::Used);
 ///
 /// // Persist across power cycles.
-/// let mut nvm = [0u8; Decoder::<'static>::STATE_LEN];
+/// let mut nvm = [0u8; Decoder::<'static, DEFAULT_TID_CAPACITY>::STATE_LEN];
 /// meter.save(&mut nvm)?;
 /// let restored: Decoder<'_> = Decoder::restore(&nvm, Algorithm::Ea11, DecoderConfig::default())?;
 /// assert_eq!(restored.tids().count(), 1);

@@ -98,6 +98,7 @@ pub static SAMPLE_TABLES: StaTables = match StaTables::new(SAMPLE_S0, SAMPLE_S1,
 };
 
 /// Checks that `t` holds each of `0..N` once; the first bad index and value otherwise.
+#[allow(clippy::indexing_slicing)] // i < N; v is checked against N before it indexes `seen`
 const fn check_permutation<const N: usize>(t: &[u8; N]) -> core::result::Result<(), (usize, u8)> {
     let mut seen = [false; N];
     let mut i = 0;
@@ -112,6 +113,7 @@ const fn check_permutation<const N: usize>(t: &[u8; N]) -> core::result::Result<
     Ok(())
 }
 
+#[allow(clippy::indexing_slicing)] // v < 16; `s` is a checked permutation of 0..16
 const fn invert16(s: &[u8; 16]) -> [u8; 16] {
     let mut inv = [0u8; 16];
     let mut v = 0;
@@ -123,6 +125,7 @@ const fn invert16(s: &[u8; 16]) -> [u8; 16] {
 }
 
 /// Moves bit `j` of `x` to bit `p[j]`.
+#[allow(clippy::indexing_slicing)] // j < 64; `p` is a checked permutation of 0..64
 const fn permute(p: &[u8; 64], x: u64) -> u64 {
     let mut out = 0;
     let mut j = 0;
@@ -134,6 +137,7 @@ const fn permute(p: &[u8; 64], x: u64) -> u64 {
 }
 
 /// Moves bit `p[j]` of `x` to bit `j`.
+#[allow(clippy::indexing_slicing)] // j < 64; `p` is a checked permutation of 0..64
 const fn permute_inv(p: &[u8; 64], x: u64) -> u64 {
     let mut out = 0;
     let mut j = 0;
