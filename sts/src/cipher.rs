@@ -10,7 +10,7 @@ use crate::codec::{TokenClass, TokenNumber};
 use crate::error::{Error, Result};
 use crate::key::DecoderKey;
 use crate::misty1::Misty1;
-use crate::sta::StaTables;
+use crate::sta::{StaKey, StaTables};
 use crate::token::TokenRepr;
 
 /// The code of an encryption algorithm (IEC 62055-41 6.5.3; the `EA` input of DKGA04).
@@ -86,7 +86,7 @@ impl Algorithm<'_> {
 }
 
 enum Engine<'t> {
-    Sta { tables: &'t StaTables, key: u64 },
+    Sta { tables: &'t StaTables, key: StaKey },
     Dea(Des),
     Misty1(Misty1),
 }
@@ -113,15 +113,6 @@ pub struct TokenCipher<'t> {
 impl core::fmt::Debug for TokenCipher<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "TokenCipher({:?}, ..)", self.algorithm())
-    }
-}
-
-impl Drop for TokenCipher<'_> {
-    fn drop(&mut self) {
-        // Des and Misty1 zeroize themselves.
-        if let Engine::Sta { key, .. } = &mut self.engine {
-            key.zeroize();
-        }
     }
 }
 
@@ -164,7 +155,7 @@ impl<'t> TokenCipher<'t> {
         let engine = match algorithm {
             Algorithm::Ea07(tables) => Engine::Sta {
                 tables,
-                key: key.as_u64().unwrap_or(0),
+                key: StaKey::new(key.as_u64().unwrap_or(0)),
             },
             Algorithm::Ea09 => {
                 let mut k = [0u8; 8];
@@ -198,7 +189,7 @@ impl<'t> TokenCipher<'t> {
     #[must_use]
     pub fn encrypt_block(&self, block: u64) -> u64 {
         match &self.engine {
-            Engine::Sta { tables, key } => tables.encrypt(*key, block),
+            Engine::Sta { tables, key } => tables.encrypt_with(key, block),
             Engine::Dea(des) => {
                 let mut b = Block::<Des>::from(block.to_be_bytes());
                 des.encrypt_block(&mut b);
@@ -212,7 +203,7 @@ impl<'t> TokenCipher<'t> {
     #[must_use]
     pub fn decrypt_block(&self, block: u64) -> u64 {
         match &self.engine {
-            Engine::Sta { tables, key } => tables.decrypt(*key, block),
+            Engine::Sta { tables, key } => tables.decrypt_with(key, block),
             Engine::Dea(des) => {
                 let mut b = Block::<Des>::from(block.to_be_bytes());
                 des.decrypt_block(&mut b);

@@ -167,12 +167,24 @@ fn ten_digits(digits: &[u8], base: usize) -> Result<u64> {
     Ok(v)
 }
 
-/// Writes `v` (< 10^10) as decimal digits right-aligned in `out` (which is pre-filled with '0').
+/// "00" to "99".
+const PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Writes `v` (< 10^10) as ten decimal digits into `out` (10 bytes), two at a time.
 fn write_ten_digits(out: &mut [u8], mut v: u64) {
-    for slot in out.iter_mut().rev() {
-        // `v % 10` is a single decimal digit.
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
+    for pair in out.chunks_exact_mut(2).rev() {
+        if let Some(p) = PAIRS.get((v % 100) as usize) {
+            pair.copy_from_slice(p);
+        }
+        v /= 100;
     }
 }
 

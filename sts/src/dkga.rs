@@ -89,6 +89,8 @@ fn check_luhn(field: &'static str, s: &[u8]) -> Result<()> {
 pub struct Pan {
     digits: [u8; 18],
     iin_len: u8,
+    /// Digits 2..=17 as nibbles (the DKGA02 PAN block).
+    block: u64,
 }
 
 impl Pan {
@@ -122,10 +124,18 @@ impl Pan {
         let drn = digits.get(iin_len..17).unwrap_or_default();
         check_luhn("drn", drn)?;
         check_luhn("pan", &digits)?;
-        Ok(Self {
+        Ok(Self::from_checked(digits, iin_len))
+    }
+
+    fn from_checked(digits: [u8; 18], iin_len: usize) -> Self {
+        let block = digits.iter().take(17).skip(1).fold(0u64, |acc, &c| {
+            (acc << 4) | u64::from(c.wrapping_sub(b'0') & 0xF)
+        });
+        Self {
             digits,
             iin_len: iin_len as u8,
-        })
+            block,
+        }
     }
 
     /// The PAN of a meter number (DRN): 11 digits go with IIN 600727, 13 digits with IIN 0000.
@@ -167,10 +177,7 @@ impl Pan {
         if let Some(last) = digits.last_mut() {
             *last = b'0' + check;
         }
-        Ok(Self {
-            digits,
-            iin_len: iin.len() as u8,
-        })
+        Ok(Self::from_checked(digits, iin.len()))
     }
 
     /// The 18 digits.
@@ -200,19 +207,13 @@ impl Pan {
     /// digits are zero.
     #[must_use]
     pub fn pan_block(&self, kt: KeyType) -> u64 {
-        self.digits
-            .iter()
-            .enumerate()
-            .take(17)
-            .skip(1)
-            .fold(0u64, |acc, (i, &c)| {
-                let d = if kt == KeyType::Dctk && i >= usize::from(self.iin_len) {
-                    0
-                } else {
-                    u64::from(c - b'0')
-                };
-                (acc << 4) | d
-            })
+        if kt == KeyType::Dctk {
+            // Digits iin_len..=16 are the meter number: the low 17 - iin_len nibbles.
+            let drn_nibbles = 17 - u32::from(self.iin_len);
+            self.block & !((1u64 << (4 * drn_nibbles)) - 1)
+        } else {
+            self.block
+        }
     }
 }
 
@@ -274,16 +275,20 @@ impl MeterKeyParams {
     /// The DKGA02 control block: `KT ‖ SGC(6) ‖ TI(2) ‖ KRN ‖ FFFFFF` as nibbles.
     #[must_use]
     pub fn control_block(&self) -> u64 {
-        let mut v = u64::from(self.kt.bits());
-        let mut push = |n: u32, digits: u32| {
-            for i in (0..digits).rev() {
-                v = (v << 4) | u64::from(n / 10u32.pow(i) % 10);
+        /// `n`'s low `digits` decimal digits as nibbles.
+        fn bcd(mut n: u32, digits: u32) -> u64 {
+            let mut v = 0;
+            for i in 0..digits {
+                v |= u64::from(n % 10) << (4 * i);
+                n /= 10;
             }
-        };
-        push(self.sgc, 6);
-        push(self.ti.into(), 2);
-        push(self.krn.into(), 1);
-        (v << 24) | 0xFF_FFFF
+            v
+        }
+        (u64::from(self.kt.bits()) << 60)
+            | (bcd(self.sgc, 6) << 36)
+            | (bcd(self.ti.into(), 2) << 28)
+            | (bcd(self.krn.into(), 1) << 24)
+            | 0xFF_FFFF
     }
 
     /// The DKGA04 HMAC input for algorithm `ea`.

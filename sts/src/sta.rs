@@ -16,9 +16,15 @@
 //! decrypt: the exact inverse.
 //! ```
 //!
-//! The implementation is table-driven: substitution and permutation of a round are merged into
-//! one lookup per nibble (16 per round) in tables derived from the parameters when a
-//! [`StaTables`] is built (about 10 KiB; build it in a `static` to keep it in flash).
+//! The implementation is table-driven. A round works on bytes: one lookup substitutes both
+//! nibbles of a byte (the two key bits select among four combinations) and one lookup places the
+//! substituted byte's bits (the permutation as eight byte tables OR-ed together), so a round is 16
+//! lookups and a block 256, with no bit loops. Decryption has the same shape (inverse tables,
+//! rounds in reverse). The key schedule (the two selection bits per byte and round) is computed
+//! once per key ([`StaKey`]). The derived tables take about 34 KiB per [`StaTables`]; build it
+//! in a `static` (its constructor is a `const fn`) to keep it in flash.
+
+use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 
@@ -47,14 +53,15 @@ pub struct StaTables {
     s0: [u8; 16],
     s1: [u8; 16],
     p: [u8; 64],
-    /// `enc[i][sel << 4 | v]` = P(S_sel[v] << 4i): substitution and permutation of one nibble.
-    enc: [[u64; 32]; 16],
-    /// `dec_perm[i][v]` = P⁻¹(v << 4i).
-    dec_perm: [[u64; 16]; 16],
-    /// `dec[i][sel << 4 | v]` = P⁻¹(S_sel⁻¹[v] << 4i).
-    dec: [[u64; 32]; 16],
-    /// `dec_sub[sel][v]` = S_sel⁻¹[v].
-    dec_sub: [[u8; 16]; 2],
+    /// `enc_sub[b << 2 | c]`: byte `b` with its low nibble through S_(c & 1) and its high nibble
+    /// through S_(c >> 1).
+    enc_sub: [u8; 1024],
+    /// `enc_perm[j][v]` = P(v << 8j).
+    enc_perm: [[u64; 256]; 8],
+    /// `dec_sub[b << 2 | c]`: as `enc_sub` with the inverse S-boxes.
+    dec_sub: [u8; 1024],
+    /// `dec_perm[j][v]` = P⁻¹(v << 8j).
+    dec_perm: [[u64; 256]; 8],
 }
 
 impl core::fmt::Debug for StaTables {
@@ -124,28 +131,63 @@ const fn invert16(s: &[u8; 16]) -> [u8; 16] {
     inv
 }
 
-/// Moves bit `j` of `x` to bit `p[j]`.
+/// `[where bit t goes for t in 0..64]` as single-bit words: `P` (`inverse == false`) or `P⁻¹`.
 #[allow(clippy::indexing_slicing)] // j < 64; `p` is a checked permutation of 0..64
-const fn permute(p: &[u8; 64], x: u64) -> u64 {
-    let mut out = 0;
+const fn bit_images(p: &[u8; 64], inverse: bool) -> [u64; 64] {
+    let mut img = [0u64; 64];
     let mut j = 0;
     while j < 64 {
-        out |= ((x >> j) & 1) << p[j];
+        if inverse {
+            img[p[j] as usize] = 1 << j;
+        } else {
+            img[j] = 1 << p[j];
+        }
         j += 1;
     }
-    out
+    img
 }
 
-/// Moves bit `p[j]` of `x` to bit `j`.
-#[allow(clippy::indexing_slicing)] // j < 64; `p` is a checked permutation of 0..64
-const fn permute_inv(p: &[u8; 64], x: u64) -> u64 {
-    let mut out = 0;
+/// The byte tables of a bit permutation given by its single-bit images.
+#[allow(clippy::indexing_slicing)] // j < 8, v < 256, 8j + t < 64
+const fn byte_tables(img: &[u64; 64]) -> [[u64; 256]; 8] {
+    let mut t = [[0u64; 256]; 8];
     let mut j = 0;
-    while j < 64 {
-        out |= ((x >> p[j]) & 1) << j;
+    while j < 8 {
+        let mut v = 0;
+        while v < 256 {
+            let mut out = 0;
+            let mut bit = 0;
+            while bit < 8 {
+                if (v >> bit) & 1 == 1 {
+                    out |= img[8 * j + bit];
+                }
+                bit += 1;
+            }
+            t[j][v] = out;
+            v += 1;
+        }
         j += 1;
     }
-    out
+    t
+}
+
+/// The byte substitution table for the S-box pair (`c` bit 0 selects the low nibble's box,
+/// bit 1 the high nibble's).
+#[allow(clippy::indexing_slicing)] // b < 256, c < 4, nibbles < 16
+const fn byte_sub(s0: &[u8; 16], s1: &[u8; 16]) -> [u8; 1024] {
+    let mut t = [0u8; 1024];
+    let mut b = 0;
+    while b < 256 {
+        let mut c = 0;
+        while c < 4 {
+            let lo = if c & 1 == 0 { s0[b & 15] } else { s1[b & 15] };
+            let hi = if c & 2 == 0 { s0[b >> 4] } else { s1[b >> 4] };
+            t[(b << 2) | c] = (hi << 4) | lo;
+            c += 1;
+        }
+        b += 1;
+    }
+    t
 }
 
 /// The first round key: `ROR64(NOT K, 12)`.
@@ -183,36 +225,14 @@ impl StaTables {
                 value,
             });
         }
-        let dec_sub = [invert16(&s0), invert16(&s1)];
-        let sboxes = [s0, s1];
-        let mut enc = [[0u64; 32]; 16];
-        let mut dec = [[0u64; 32]; 16];
-        let mut dec_perm = [[0u64; 16]; 16];
-        let mut i = 0;
-        while i < 16 {
-            let mut v = 0;
-            while v < 16 {
-                dec_perm[i][v] = permute_inv(&p, (v as u64) << (4 * i));
-                let mut sel = 0;
-                while sel < 2 {
-                    let fwd = sboxes[sel][v] as u64;
-                    let back = dec_sub[sel][v] as u64;
-                    enc[i][(sel << 4) | v] = permute(&p, fwd << (4 * i));
-                    dec[i][(sel << 4) | v] = permute_inv(&p, back << (4 * i));
-                    sel += 1;
-                }
-                v += 1;
-            }
-            i += 1;
-        }
         Ok(Self {
             s0,
             s1,
             p,
-            enc,
-            dec_perm,
-            dec,
-            dec_sub,
+            enc_sub: byte_sub(&s0, &s1),
+            enc_perm: byte_tables(&bit_images(&p, false)),
+            dec_sub: byte_sub(&invert16(&s0), &invert16(&s1)),
+            dec_perm: byte_tables(&bit_images(&p, true)),
         })
     }
 
@@ -237,61 +257,105 @@ impl StaTables {
     /// Encrypts the 64-bit `block` under the 64-bit decoder `key` (canonical big-endian value).
     #[must_use]
     pub fn encrypt(&self, key: u64, block: u64) -> u64 {
-        let mut k = first_round_key(key);
-        let mut d = block;
-        for _ in 0..16 {
-            d = round(&self.enc, d, k);
-            k = k.rotate_left(1);
-        }
-        d
+        self.encrypt_with(&StaKey::new(key), block)
     }
 
     /// Decrypts the 64-bit `block` under the 64-bit decoder `key`.
     #[must_use]
     pub fn decrypt(&self, key: u64, block: u64) -> u64 {
-        let k0 = first_round_key(key);
-        // P⁻¹, then (S_r⁻¹ followed by P⁻¹) for r = 15..=1, then S_0⁻¹.
-        let mut d = 0;
-        for (i, t) in self.dec_perm.iter().enumerate() {
-            d |= lookup16(t, (block >> (4 * i)) & 0xF);
+        self.decrypt_with(&StaKey::new(key), block)
+    }
+
+    /// Encrypts with a prepared key schedule.
+    #[must_use]
+    pub fn encrypt_with(&self, key: &StaKey, block: u64) -> u64 {
+        let mut d = block;
+        for sel in &key.sel {
+            d = sub_perm(&self.enc_sub, &self.enc_perm, d, sel);
         }
-        for r in (1..16).rev() {
-            d = round(&self.dec, d, k0.rotate_left(r));
+        d
+    }
+
+    /// Decrypts with a prepared key schedule: P⁻¹, then for rounds 15..=1 the inverse
+    /// substitution followed by P⁻¹, then the inverse substitution of round 0.
+    #[must_use]
+    pub fn decrypt_with(&self, key: &StaKey, block: u64) -> u64 {
+        let mut d = 0;
+        for (j, t) in self.dec_perm.iter().enumerate() {
+            d |= at(t, (block >> (8 * j)) as u8);
+        }
+        let (first, rest) = key.sel.split_first().unwrap_or((&[0; 8], &[]));
+        for sel in rest.iter().rev() {
+            d = sub_perm(&self.dec_sub, &self.dec_perm, d, sel);
         }
         let mut out = 0;
-        for i in 0..16 {
-            let sel = ((k0 >> (4 * i + 3)) & 1) as usize;
-            let v = ((d >> (4 * i)) & 0xF) as usize;
-            let sub = self
-                .dec_sub
-                .get(sel)
-                .and_then(|s| s.get(v))
-                .copied()
-                .unwrap_or(0);
-            out |= u64::from(sub) << (4 * i);
+        for (j, &c) in first.iter().enumerate() {
+            out |= u64::from(sub(&self.dec_sub, (d >> (8 * j)) as u8, c)) << (8 * j);
         }
         out
     }
 }
 
+/// `table[i]` (every u8 is an index of a 256-entry table).
 #[inline(always)]
-fn lookup16(t: &[u64; 16], v: u64) -> u64 {
-    // v is a nibble.
-    t.get(v as usize).copied().unwrap_or(0)
+fn at(table: &[u64; 256], i: u8) -> u64 {
+    table.get(usize::from(i)).copied().unwrap_or(0)
 }
 
-/// One merged substitution + permutation step: nibble `i` of `d` selects its S-box by bit
-/// `4i + 3` of `k`.
+/// The byte substitution: `table[b << 2 | c]`.
 #[inline(always)]
-fn round(t: &[[u64; 32]; 16], d: u64, k: u64) -> u64 {
+fn sub(table: &[u8; 1024], b: u8, c: u8) -> u8 {
+    // (b << 2 | c & 3) < 1024.
+    let i = (usize::from(b) << 2) | usize::from(c & 3);
+    table.get(i).copied().unwrap_or(0)
+}
+
+/// One round: substitute each byte (selection bits `sel[j]`), then permute by byte tables.
+#[inline(always)]
+fn sub_perm(sub_t: &[u8; 1024], perm: &[[u64; 256]; 8], d: u64, sel: &[u8; 8]) -> u64 {
     let mut out = 0;
-    for (i, row) in t.iter().enumerate() {
-        let v = (d >> (4 * i)) & 0xF;
-        let sel = (k >> (4 * i + 3)) & 1;
-        // (sel << 4 | v) < 32.
-        out |= row.get(((sel << 4) | v) as usize).copied().unwrap_or(0);
+    for (j, (t, &c)) in perm.iter().zip(sel).enumerate() {
+        out |= at(t, sub(sub_t, (d >> (8 * j)) as u8, c));
     }
     out
+}
+
+/// An EA07 key schedule: for each of the 16 rounds and each byte of the block, the two key bits
+/// that select the S-boxes of its nibbles. Zeroized on drop.
+#[derive(Clone)]
+pub struct StaKey {
+    sel: [[u8; 8]; 16],
+}
+
+impl StaKey {
+    /// The schedule of the 64-bit decoder key `key` (canonical big-endian value).
+    #[must_use]
+    pub fn new(key: u64) -> Self {
+        let mut k = first_round_key(key);
+        let mut sel = [[0u8; 8]; 16];
+        for round in &mut sel {
+            // Byte j gets bit 8j+3 (low nibble) in bit 0 and bit 8j+7 (high nibble) in bit 1.
+            let x = ((k >> 3) & 0x0101_0101_0101_0101) | ((k >> 6) & 0x0202_0202_0202_0202);
+            *round = x.to_le_bytes();
+            k = k.rotate_left(1);
+        }
+        k.zeroize();
+        Self { sel }
+    }
+}
+
+impl core::fmt::Debug for StaKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StaKey { .. }")
+    }
+}
+
+impl Drop for StaKey {
+    fn drop(&mut self) {
+        for r in &mut self.sel {
+            r.zeroize();
+        }
+    }
 }
 
 #[cfg(test)]
