@@ -168,6 +168,7 @@ fn ten_digits(digits: &[u8], base: usize) -> Result<u64> {
 }
 
 /// "00" to "99".
+#[allow(clippy::indexing_slicing)] // i < 100, evaluated at compile time
 const PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
     let mut i = 0;
