@@ -119,6 +119,36 @@ impl DateTime {
         self.minute
     }
 
+    /// The date-time of a Unix time (seconds since 1970-01-01 00:00 UTC), truncated to the
+    /// minute. The library reads no clock: this is for callers that have one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a time before 1993 or after 9999.
+    ///
+    /// ```
+    /// use sts::DateTime;
+    /// assert_eq!(DateTime::from_unix_seconds(725_846_460)?.to_string(), "1993-01-01T00:01");
+    /// # Ok::<(), sts::Error>(())
+    /// ```
+    pub const fn from_unix_seconds(seconds: u64) -> Result<Self> {
+        /// 1993-01-01 00:00 UTC.
+        const UNIX_1993: u64 = 725_846_400;
+        const MAX_MINUTES: u64 = DateTime {
+            year: 9999,
+            month: 12,
+            day: 31,
+            hour: 23,
+            minute: 59,
+        }
+        .minutes() as u64;
+        if seconds < UNIX_1993 || (seconds - UNIX_1993) / 60 > MAX_MINUTES {
+            return Err(Error::InvalidArgument {
+                what: "time outside 1993..=9999",
+            });
+        }
+        Ok(Self::from_minutes(((seconds - UNIX_1993) / 60) as u32))
+    }
+
     /// Minutes since 1993-01-01 00:00.
     const fn minutes(self) -> u32 {
         let days = day_number(self.year as u32, self.month, self.day) - day_number(1993, 1, 1);
