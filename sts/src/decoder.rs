@@ -553,7 +553,8 @@ impl<'t, const N: usize> Decoder<'t, N> {
     /// Processes the digits of one token at time `now` (any monotonic unit, only compared with
     /// [`DecoderConfig::kct_timeout`]); `balance` gives the current value of a credit register.
     ///
-    /// The decoder's state changes only when the token is accepted or staged.
+    /// The decoder's state changes when the token is accepted or staged, and when staged
+    /// key-change sections are dropped (timeout, or a completed set refused for its key type).
     pub fn handle_token(
         &mut self,
         digits: &[u8],
