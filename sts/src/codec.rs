@@ -128,10 +128,22 @@ impl TokenNumber {
                 found: digits.len(),
             });
         };
-        let (hi, lo) = digits.split_at(TOKEN_DIGITS / 2);
-        let hi = ten_digits(hi, 0)?;
-        let lo = ten_digits(lo, TOKEN_DIGITS / 2)?;
-        Self::new(u128::from(hi) * u128::from(TEN_POW_10) + u128::from(lo))
+        // Fast path: 8 + 8 digits as words, 4 digits one by one.
+        let (a, rest) = digits.split_at(8);
+        let (b, c) = rest.split_at(8);
+        let fast = match (eight_digits(a), eight_digits(b), four_digits(c)) {
+            (Some(a), Some(b), Some(c)) => Some((a, b, c)),
+            _ => None,
+        };
+        let Some((a, b, c)) = fast else {
+            // Some byte is not a digit: find which, for the error.
+            let (hi, lo) = digits.split_at(TOKEN_DIGITS / 2);
+            ten_digits(hi, 0)?;
+            ten_digits(lo, TOKEN_DIGITS / 2)?;
+            return Err(Error::TokenOutOfRange);
+        };
+        // digits = a (8) ‖ b (8) ‖ c (4): value = a·10^12 + b·10^4 + c.
+        Self::new(u128::from(a) * 1_000_000_000_000 + u128::from(b * 10_000 + c))
     }
 
     /// The 20 ASCII decimal digits, zero-padded.
@@ -149,6 +161,31 @@ impl TokenNumber {
         write_ten_digits(b, r);
         out
     }
+}
+
+/// Eight ASCII digits (big-endian order in `bytes`) as a number, or `None` if one is not a digit.
+fn eight_digits(bytes: &[u8]) -> Option<u64> {
+    let x = u64::from_le_bytes(*bytes.first_chunk::<8>()?);
+    // Every byte is 0x30..=0x39: high nibble 3, and low nibble + 6 does not carry.
+    let high = 0xF0F0_F0F0_F0F0_F0F0;
+    if x & high != 0x3030_3030_3030_3030
+        || (x.wrapping_add(0x0606_0606_0606_0606) & high) != 0x3030_3030_3030_3030
+    {
+        return None;
+    }
+    // Byte 0 (the first digit) is the least significant byte: combine pairs, quads, octets.
+    let x = x & 0x0F0F_0F0F_0F0F_0F0F;
+    let x = (x * 10 + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x * 100 + (x >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((x * 10_000 + (x >> 32)) & 0xFFFF_FFFF)
+}
+
+/// Four ASCII digits as a number, or `None`.
+fn four_digits(bytes: &[u8]) -> Option<u64> {
+    bytes.iter().try_fold(0u64, |acc, &b| {
+        let d = b.wrapping_sub(b'0');
+        (d <= 9).then_some(acc * 10 + u64::from(d))
+    })
 }
 
 /// Reads 10 ASCII digits; `base` is the offset of `digits` in the token (for errors).
