@@ -60,6 +60,58 @@ impl fmt::Display for Hex<'_> {
     }
 }
 
+/// Key bytes in a fixed buffer: the first `len` bytes of `bytes`. Zeroized on drop, compared in
+/// constant time, never printed.
+#[derive(Clone)]
+struct Secret<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Secret<N> {
+    /// `key` (at most N bytes; the caller checks the length).
+    fn new(key: &[u8]) -> Self {
+        let mut bytes = [0u8; N];
+        for (d, s) in bytes.iter_mut().zip(key) {
+            *d = *s;
+        }
+        Self {
+            bytes,
+            len: key.len().min(N) as u8,
+        }
+    }
+
+    /// Parses hex into a zeroized scratch buffer and hands the bytes to `make`.
+    fn from_hex<T>(hex: &str, make: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        let mut buf = [0u8; N];
+        let key = parse_hex(hex, &mut buf).and_then(|n| make(buf.get(..n).unwrap_or_default()));
+        buf.zeroize();
+        key
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    fn bits(&self) -> u32 {
+        u32::from(self.len) * 8
+    }
+}
+
+impl<const N: usize> PartialEq for Secret<N> {
+    fn eq(&self, other: &Self) -> bool {
+        ct_eq(self.as_bytes(), other.as_bytes())
+    }
+}
+
+impl<const N: usize> Eq for Secret<N> {}
+
+impl<const N: usize> Drop for Secret<N> {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
 /// A decoder key: 8 bytes (EA07, EA09) or 16 bytes (EA11), canonical big-endian.
 ///
 /// ```
@@ -70,36 +122,20 @@ impl fmt::Display for Hex<'_> {
 /// assert_eq!(k.reveal_hex().to_string(), "e653341f9d5bf36f");
 /// # Ok::<(), sts::Error>(())
 /// ```
-#[derive(Clone)]
-pub struct DecoderKey {
-    bytes: [u8; 16],
-    len: u8,
-}
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecoderKey(Secret<16>);
 
 impl DecoderKey {
     /// An 8-byte key (EA07, EA09).
     #[must_use]
-    pub const fn new64(key: [u8; 8]) -> Self {
-        let mut bytes = [0u8; 16];
-        let [a, b, c, d, e, f, g, h] = key;
-        bytes[0] = a;
-        bytes[1] = b;
-        bytes[2] = c;
-        bytes[3] = d;
-        bytes[4] = e;
-        bytes[5] = f;
-        bytes[6] = g;
-        bytes[7] = h;
-        Self { bytes, len: 8 }
+    pub fn new64(key: [u8; 8]) -> Self {
+        Self(Secret::new(&key))
     }
 
     /// A 16-byte key (EA11).
     #[must_use]
-    pub const fn new128(key: [u8; 16]) -> Self {
-        Self {
-            bytes: key,
-            len: 16,
-        }
+    pub fn new128(key: [u8; 16]) -> Self {
+        Self(Secret::new(&key))
     }
 
     /// A key from 8 or 16 bytes.
@@ -108,16 +144,7 @@ impl DecoderKey {
     /// [`Error::KeyLength`] for any other length.
     pub fn from_slice(key: &[u8]) -> Result<Self> {
         match key.len() {
-            8 | 16 => {
-                let mut bytes = [0u8; 16];
-                if let Some(dst) = bytes.get_mut(..key.len()) {
-                    dst.copy_from_slice(key);
-                }
-                Ok(Self {
-                    bytes,
-                    len: key.len() as u8,
-                })
-            }
+            8 | 16 => Ok(Self(Secret::new(key))),
             found => Err(Error::KeyLength {
                 expected: if found < 12 { 8 } else { 16 },
                 found,
@@ -130,23 +157,19 @@ impl DecoderKey {
     /// # Errors
     /// [`Error::NotADigit`], [`Error::InvalidArgument`] or [`Error::KeyLength`].
     pub fn from_hex(hex: &str) -> Result<Self> {
-        let mut buf = [0u8; 16];
-        let n = parse_hex(hex, &mut buf)?;
-        let key = Self::from_slice(buf.get(..n).unwrap_or_default());
-        buf.zeroize();
-        key
+        Secret::<16>::from_hex(hex, Self::from_slice)
     }
 
     /// The key bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        self.0.as_bytes()
     }
 
     /// The key length in bytes (8 or 16).
     #[must_use]
     pub const fn len(&self) -> usize {
-        self.len as usize
+        self.0.len as usize
     }
 
     /// Always false: a key has 8 or 16 bytes.
@@ -158,13 +181,9 @@ impl DecoderKey {
     /// An 8-byte key as its big-endian integer.
     #[must_use]
     pub fn as_u64(&self) -> Option<u64> {
-        if self.len == 8 {
-            self.bytes
-                .first_chunk::<8>()
-                .map(|b| u64::from_be_bytes(*b))
-        } else {
-            None
-        }
+        <[u8; 8]>::try_from(self.as_bytes())
+            .ok()
+            .map(u64::from_be_bytes)
     }
 
     /// A [`Display`](fmt::Display) of the key in lower-case hex; call it only where printing the
@@ -176,21 +195,7 @@ impl DecoderKey {
 
 impl fmt::Debug for DecoderKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DecoderKey({} bits)", u32::from(self.len) * 8)
-    }
-}
-
-impl PartialEq for DecoderKey {
-    fn eq(&self, other: &Self) -> bool {
-        ct_eq(self.as_bytes(), other.as_bytes())
-    }
-}
-
-impl Eq for DecoderKey {}
-
-impl Drop for DecoderKey {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
+        write!(f, "DecoderKey({} bits)", self.0.bits())
     }
 }
 
@@ -202,11 +207,8 @@ impl Drop for DecoderKey {
 /// assert_eq!(format!("{vk:?}"), "VendingKey(64 bits)");
 /// # Ok::<(), sts::Error>(())
 /// ```
-#[derive(Clone)]
-pub struct VendingKey {
-    bytes: [u8; 32],
-    len: u8,
-}
+#[derive(Clone, PartialEq, Eq)]
+pub struct VendingKey(Secret<32>);
 
 impl VendingKey {
     /// The longest vending key accepted, in bytes.
@@ -223,14 +225,7 @@ impl VendingKey {
                 found: key.len(),
             });
         }
-        let mut bytes = [0u8; 32];
-        if let Some(dst) = bytes.get_mut(..key.len()) {
-            dst.copy_from_slice(key);
-        }
-        Ok(Self {
-            bytes,
-            len: key.len() as u8,
-        })
+        Ok(Self(Secret::new(key)))
     }
 
     /// A vending key from hex digits.
@@ -238,37 +233,19 @@ impl VendingKey {
     /// # Errors
     /// [`Error::NotADigit`], [`Error::InvalidArgument`] or [`Error::KeyLength`].
     pub fn from_hex(hex: &str) -> Result<Self> {
-        let mut buf = [0u8; 32];
-        let n = parse_hex(hex, &mut buf)?;
-        let key = Self::from_slice(buf.get(..n).unwrap_or_default());
-        buf.zeroize();
-        key
+        Secret::<32>::from_hex(hex, Self::from_slice)
     }
 
     /// The key bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        self.0.as_bytes()
     }
 }
 
 impl fmt::Debug for VendingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VendingKey({} bits)", u32::from(self.len) * 8)
-    }
-}
-
-impl PartialEq for VendingKey {
-    fn eq(&self, other: &Self) -> bool {
-        ct_eq(self.as_bytes(), other.as_bytes())
-    }
-}
-
-impl Eq for VendingKey {}
-
-impl Drop for VendingKey {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
+        write!(f, "VendingKey({} bits)", self.0.bits())
     }
 }
 
