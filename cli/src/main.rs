@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod obis_cmd;
+mod sts_cmd;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,9 @@ enum Command {
     /// OBIS codes (IEC 62056-6-1).
     #[command(subcommand)]
     Obis(obis_cmd::ObisCommand),
+    /// STS prepayment tokens (IEC 62055-41): decode, derive keys, generate.
+    #[command(subcommand)]
+    Sts(Box<sts_cmd::StsCommand>),
 }
 
 /// Exit status for input the tool could not make sense of.
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Obis(cmd) => obis_cmd::run(cmd, &mut out),
+        Command::Sts(cmd) => sts_cmd::run(*cmd, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,535 @@
+//! `meterkit sts` end to end: the built binary against public STS vectors.
+
+#[path = "../../sts/tests/support/sta_tables.rs"]
+mod sta_tables;
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn meterkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meterkit"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Checks that every field of `expected` is in `got` with the same value.
+fn assert_fields(got: &Value, expected: &Value) {
+    for (k, v) in expected.as_object().unwrap() {
+        assert_eq!(&got[k], v, "field {k} of {}", got["token"]);
+    }
+}
+
+// STS 531-1-0-04 CTSA01 step 1 and CTSA05 step 1 section 3 (NectarAPI/tokens-service
+// src/test/java/ke/co/nectar/token/domain/token/STSComplianceTests_STS_531_1_0_04_CTSA01.java:80
+// and _CTSA05.java:138), as recorded in the shared vector set (TOK-N04-CTSA01-01, -CTSA05-03).
+const EA11_KEY: &str = "f94b6ed353c3bfdb113e2d3a7ea3c41d";
+const EA11_CREDIT: &str = r#"{"token": "59386323472137426967", "class": 0, "subclass": 0,
+  "token_type": "TransferCredit electricity", "encryption_algorithm": "11", "rnd": 5,
+  "tid": 5871660, "field16": "0001", "amount_field": "0001",
+  "amount": {"unit": "kWh", "scale": -1, "raw": "1", "value": "0.1"}, "tid_base_date": 1993,
+  "tid_datetime": "2004-03-01T13:00", "token_66bit": "0338269a8e41319817",
+  "ciphertext_block": "38269a8e59319817", "plaintext_block": "0559982c00012831", "crc": "2831",
+  "crc_kind": "crc"}"#;
+const EA11_KCT3: &str = r#"{"token": "71464563847088610152", "class": 2, "subclass": 8,
+  "token_type": "Set3rdSectionDecoderKey", "encryption_algorithm": "11", "sgc_low12": "0241",
+  "nk_bytes_4_7": "72ef892e", "token_66bit": "03dfc5222ef5f09b68",
+  "ciphertext_block": "dfc5222efdf09b68", "plaintext_block": "824172ef892ed7ec", "crc": "d7ec",
+  "crc_kind": "crc"}"#;
+// STS 531-1-0-02 CTSA02 step 1 (…_0_02_CTSA02.java:29): class 1, not encrypted (TOK-N02-CTSA02-01).
+const CLASS1: &str = r#"{"token": "56493153725450313471", "class": 1, "subclass": 0,
+  "token_type": "InitiateMeterTest/Display 1", "encryption_algorithm": null,
+  "control": "0fffffffff", "manufacturer_code": "00", "token_66bit": "030fffffffef005eff",
+  "ciphertext_block": "0fffffffff005eff", "plaintext_block": "0fffffffff005eff", "crc": "5eff",
+  "crc_kind": "crc"}"#;
+// STS 531-1-0-02 CTSA01 step 1 and CTSA04 (…_0_02_CTSA01.java:82, _CTSA03_CTSA04.java:116):
+// EA07, production tables (TOK-N02-CTSA01-01, TOK-N02-CTSA03_CTSA04-02).
+const EA07_KEY: &str = "e653341f9d5bf36f";
+const EA07_CREDIT: &str = r#"{"token": "23716100501183194197", "class": 0, "subclass": 0,
+  "encryption_algorithm": "07", "rnd": 5, "tid": 5871715, "amount_field": "0001",
+  "amount": {"unit": "kWh", "scale": -1, "raw": "1", "value": "0.1"},
+  "tid_datetime": "2004-03-01T13:55", "ciphertext_block": "492083c0ae7ce455",
+  "plaintext_block": "05599863000119e6", "crc": "19e6"}"#;
+const EA07_CLEAR: &str = r#"{"token": "29511990995826640868", "class": 2, "subclass": 1,
+  "token_type": "ClearCredit", "rnd": 5, "tid": 5910315, "field16": "ffff",
+  "register_to_clear": {"value": 65535, "meaning": "all"}, "plaintext_block": "155a2f2bffff1b64"}"#;
+
+#[test]
+fn decode_json_matches_vectors() {
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "59386323472137426967",
+        "7146-4563-8470-8861-0152",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--json",
+    ]);
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 2);
+    assert_fields(&got[0], &serde_json::from_str(EA11_CREDIT).unwrap());
+    assert_fields(&got[1], &serde_json::from_str(EA11_KCT3).unwrap());
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "56493153725450313471",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--json",
+    ]);
+    assert_fields(&json_lines(&out)[0], &serde_json::from_str(CLASS1).unwrap());
+}
+
+#[test]
+fn decode_tree() {
+    let out = stdout(&meterkit(&[
+        "sts",
+        "decode",
+        "59386323472137426967",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+    ]));
+    assert!(out.starts_with("59386323472137426967\n"), "{out}");
+    assert!(out.contains("  amount: 0.1 kWh (raw 1, 10^-1)\n"), "{out}");
+    assert!(out.contains("  tid_datetime: 2004-03-01T13:00\n"), "{out}");
+}
+
+#[test]
+fn decode_with_vending_key() {
+    // DKGA04 (shared vector set: the 0_04 tests' key is DKGA04 of PAN 600727000000000009,
+    // SGC 123457, TI 01, KRN 1, base date 1993).
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "59386323472137426967",
+        "--vending-key",
+        "abababababababab949494949494949401234567",
+        "--pan",
+        "600727000000000009",
+        "--kt",
+        "2",
+        "--sgc",
+        "123457",
+        "--ti",
+        "1",
+        "--krn",
+        "1",
+        "--dkga",
+        "04",
+        "--ea",
+        "11",
+        "--json",
+    ]);
+    assert_fields(
+        &json_lines(&out)[0],
+        &serde_json::from_str(EA11_CREDIT).unwrap(),
+    );
+}
+
+#[test]
+fn decode_ea07_with_production_tables() {
+    let Some(path) = sta_tables::sta_tables_path("decode_ea07_with_production_tables") else {
+        return;
+    };
+    let path = path.to_str().unwrap();
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "23716100501183194197",
+        "29511990995826640868",
+        "--key",
+        EA07_KEY,
+        "--sta-tables",
+        path,
+        "--sta-set",
+        "real",
+        "--json",
+    ]);
+    let got = json_lines(&out);
+    assert_fields(&got[0], &serde_json::from_str(EA07_CREDIT).unwrap());
+    assert_fields(&got[1], &serde_json::from_str(EA07_CLEAR).unwrap());
+    // DKGA02 from the vending key gives the same (DKGA02-01).
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "23716100501183194197",
+        "--vending-key",
+        "abababababababab",
+        "--pan",
+        "600727000000000009",
+        "--kt",
+        "2",
+        "--sgc",
+        "123456",
+        "--ti",
+        "1",
+        "--krn",
+        "1",
+        "--dkga",
+        "02",
+        "--sta-tables",
+        path,
+        "--sta-set",
+        "real",
+        "--json",
+    ]);
+    assert_fields(
+        &json_lines(&out)[0],
+        &serde_json::from_str(EA07_CREDIT).unwrap(),
+    );
+    // The same token generated from the vending key at its issue time, RND 5.
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--vending-key",
+        "abababababababab",
+        "--pan",
+        "600727000000000009",
+        "--kt",
+        "2",
+        "--sgc",
+        "123456",
+        "--ti",
+        "1",
+        "--krn",
+        "1",
+        "--dkga",
+        "02",
+        "--sta-tables",
+        path,
+        "--sta-set",
+        "real",
+        "--at",
+        "2004-03-01T13:55",
+        "--rnd",
+        "5",
+        "credit",
+        "--amount",
+        "0.1",
+    ]);
+    assert_eq!(stdout(&out), "23716100501183194197\n");
+}
+
+#[test]
+fn keygen_vectors() {
+    // DKGA02-01 (NectarAPI 0_02 CTSA01; printed byte-reversed there).
+    let out = meterkit(&[
+        "sts",
+        "keygen",
+        "--vending-key",
+        "abababababababab",
+        "--pan",
+        "600727000000000009",
+        "--kt",
+        "2",
+        "--sgc",
+        "123456",
+        "--ti",
+        "1",
+        "--krn",
+        "1",
+        "--dkga",
+        "02",
+    ]);
+    assert_eq!(stdout(&out), "e653341f9d5bf36f\n");
+    // DKGA02-02 with the 13-digit meter number form (IIN 0000).
+    let out = meterkit(&[
+        "sts",
+        "keygen",
+        "--vending-key",
+        "abababababababab",
+        "--pan",
+        "0100000000008",
+        "--kt",
+        "2",
+        "--sgc",
+        "123456",
+        "--ti",
+        "1",
+        "--krn",
+        "1",
+        "--dkga",
+        "02",
+        "--json",
+    ]);
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["decoder_key"], "e94023262e9993c2");
+    assert_eq!(v["pan_block"], "0000100000000008");
+    assert_eq!(v["control_block"], "2123456011ffffff");
+    // DKGA04-06 (EA11, base date 2035).
+    let out = meterkit(&[
+        "sts",
+        "keygen",
+        "--vending-key",
+        "abababababababab949494949494949401234567",
+        "--pan",
+        "600727000000000009",
+        "--kt",
+        "2",
+        "--sgc",
+        "123457",
+        "--ti",
+        "1",
+        "--krn",
+        "5",
+        "--dkga",
+        "04",
+        "--ea",
+        "11",
+        "--base-date",
+        "2035",
+        "--json",
+    ]);
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["decoder_key"], "92666e9f0478a17770614c1c5fce9d46");
+    assert_eq!(
+        v["hmac_input"],
+        "04023034023335023131023031000406313233343537013201351236303037323730303030303030303030303900000080"
+    );
+}
+
+#[test]
+fn generate_reproduces_vectors() {
+    // TOK-N04-CTSA01-01: 0.1 kWh at 2004-03-01 13:00, RND 5.
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--at",
+        "2004-03-01T13:00",
+        "--rnd",
+        "5",
+        "credit",
+        "--amount",
+        "0.1",
+    ]);
+    assert_eq!(stdout(&out), "59386323472137426967\n");
+    // TOK-N04-CTSA05-01..04: the 4-token key change to b208834372ef892ef6e04c28593090d4.
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "key-change",
+        "--new-key",
+        "b208834372ef892ef6e04c28593090d4",
+        "--new-kt",
+        "2",
+        "--new-krn",
+        "1",
+        "--new-ti",
+        "2",
+        "--new-sgc",
+        "123457",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "34812744915211133004\n46903925208523674737\n71464563847088610152\n67904239402617643990\n"
+    );
+    // Class 1 (TOK-N02-CTSA02-01): no key needed beyond the required argument.
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "test",
+        "--control",
+        "fffffffff",
+    ]);
+    assert_eq!(stdout(&out), "56493153725450313471\n");
+}
+
+#[test]
+fn generate_batch_json_round_trips() {
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--key",
+        "0abc12def3456789",
+        "--at",
+        "2024-05-01T00:01",
+        "--count",
+        "3",
+        "--json",
+        "currency",
+        "--amount",
+        "-12.34567",
+        "--utility",
+        "water",
+    ]);
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 3);
+    // The reserved minute 00:01 is skipped; the batch takes successive minutes.
+    let times: Vec<&str> = got
+        .iter()
+        .map(|v| v["tid_datetime"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        ["2024-05-01T00:02", "2024-05-01T00:03", "2024-05-01T00:04"]
+    );
+    for v in &got {
+        assert_eq!(v["token_type"], "TransferCurrency water");
+        assert_eq!(v["crc_kind"], "crc_c");
+        // Negative amounts round their magnitude down.
+        assert_eq!(v["amount"]["value"], "-12.34524"); // 10543·10^2 + 180224 (grid step 100)
+        let token = v["token"].as_str().unwrap();
+        let back = json_lines(&meterkit(&[
+            "sts",
+            "decode",
+            token,
+            "--key",
+            "0abc12def3456789",
+            "--json",
+        ]));
+        assert_eq!(&back[0], v);
+    }
+}
+
+#[test]
+fn bad_input_exits_2() {
+    for args in [
+        &["sts", "decode", "1234", "--key", EA11_KEY, "--ea", "11"][..],
+        &[
+            "sts",
+            "decode",
+            "99999999999999999999",
+            "--key",
+            EA11_KEY,
+            "--ea",
+            "11",
+        ],
+        &[
+            "sts",
+            "decode",
+            "59386323472137426968",
+            "--key",
+            EA11_KEY,
+            "--ea",
+            "11",
+        ],
+        &[
+            "sts",
+            "decode",
+            "59386323472137426967",
+            "--key",
+            "00",
+            "--ea",
+            "11",
+        ],
+        &[
+            "sts",
+            "decode",
+            "59386323472137426967",
+            "--key",
+            EA07_KEY,
+            "--sta-set",
+            "real",
+        ],
+        &[
+            "sts",
+            "decode",
+            "59386323472137426967",
+            "--key",
+            EA07_KEY,
+            "--sta-tables",
+            "/nonexistent/tables.json",
+        ],
+        &[
+            "sts",
+            "keygen",
+            "--vending-key",
+            "abababababababab",
+            "--pan",
+            "600727000000000008",
+            "--kt",
+            "2",
+            "--sgc",
+            "1",
+            "--ti",
+            "1",
+            "--krn",
+            "1",
+            "--dkga",
+            "02",
+        ],
+        &[
+            "sts",
+            "generate",
+            "--key",
+            EA11_KEY,
+            "--ea",
+            "11",
+            "--at",
+            "1990-01-01T00:00",
+            "credit",
+            "--amount",
+            "1",
+        ],
+        &[
+            "sts",
+            "generate",
+            "--key",
+            EA11_KEY,
+            "--ea",
+            "11",
+            "--at",
+            "2020-01-01T00:00",
+            "credit",
+            "--amount",
+            "1.25",
+        ],
+        &[
+            "sts",
+            "generate",
+            "--key",
+            EA11_KEY,
+            "--ea",
+            "11",
+            "--at",
+            "2020-01-01T00:00",
+            "credit",
+            "--amount",
+            "9999999",
+        ],
+    ] {
+        let out = meterkit(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("meterkit: ") || err.contains("error:"),
+            "{args:?}: {err}"
+        );
+    }
+}
