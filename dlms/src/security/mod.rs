@@ -16,7 +16,7 @@
 //! - [`Key`] (zeroized, never printed), [`wrap_key`] / [`unwrap_key`] (RFC 3394);
 //! - authentication: [`Mechanism`], [`Challenge`], [`HlsSecret`] (f(StoC)/f(CtoS) of HLS 2-7 on
 //!   both sides), [`check_password`] (LLS);
-//! - suites 1 and 2: [`ecc::p256`] / [`ecc::p384`] (ECDSA `r ‖ s`, ECDH; features `p256`,
+//! - suites 1 and 2: `ecc::p256` / `ecc::p384` (ECDSA `r ‖ s`, ECDH; features `p256`,
 //!   `p384`) and the SP 800-56A KDF ([`concat_kdf`], [`derive_key`]).
 //!
 //! Unprotecting the Green Book glo-get-request (notes §8.4) in place:
@@ -42,6 +42,7 @@ mod ciphering;
 mod context;
 mod control;
 mod counter;
+#[cfg(any(feature = "p256", feature = "p384"))]
 pub mod ecc;
 mod gcm;
 mod hls;
