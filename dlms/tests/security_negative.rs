@@ -280,6 +280,20 @@ fn decrypt_without_authentication_key_only_by_policy() {
         .unwrap();
     assert_eq!(got.plaintext, &hex(PLAIN)[..]);
     assert_eq!(got.tag, TagStatus::NotVerified);
+    // Authentication only (notes §8.4, SC 0x10): the information is in clear, tag unchecked.
+    let mut auth_only = hex("1001234568c0010000080000010000ff020006725d910f9221d263877516");
+    let got = rx
+        .unprotect_content(&Envelope::global(), &mut auth_only)
+        .unwrap();
+    assert_eq!(got.plaintext, &hex(PLAIN)[..]);
+    assert_eq!(got.tag, TagStatus::NotVerified);
+    // With the authentication key set the policy has no effect: the tag is checked.
+    rx.set_key(KeyId::AUTHENTICATION, key(AK)).unwrap();
+    let mut altered = hex("1001234569c0010000080000010000ff020006725d910f9221d263877516");
+    assert_eq!(
+        rx.unprotect_content(&Envelope::global(), &mut altered),
+        Err(Error::TagMismatch)
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::ciphering::{
     AadExtension, CipheringParams, TagStatus, open_in_place, seal_in_place, split_content,
 };
 use super::control::{
-    HEADER_LEN, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
+    HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
 };
 use super::counter::{CounterPair, Counters};
 use super::gcm::{Cipher, TAG_LEN, Tag};
@@ -342,7 +342,8 @@ impl SecurityContext {
     /// Protects `data` in place with the next invocation counter of the key `ciphering` and
     /// `control` select (IEC 62056-5-3). `control` must name the context's suite.
     ///
-    /// The counter advances only when protection succeeds.
+    /// The counter advances only when protection succeeds. `aad_extension` (general-ciphering)
+    /// applies to authenticated encryption only and is ignored for the other protections.
     ///
     /// # Errors
     /// [`Error::CounterExhausted`], [`Error::MissingKey`], [`Error::InvalidArgument`] (a suite
@@ -370,7 +371,8 @@ impl SecurityContext {
             system_title: &self.own_title,
             invocation_counter,
             authentication_key: self.authentication.as_ref(),
-            aad_extension,
+            aad_extension: aad_extension
+                .filter(|_| control.protection() == Protection::AuthenticatedEncrypted),
         };
         let tag = seal_in_place(&slot.cipher, &params, data)?;
         self.counter_pair(ciphering, control).tx.take()?;
@@ -491,33 +493,39 @@ impl SecurityContext {
             .rx
             .check(invocation_counter)?;
         let slot = self.slot(envelope.ciphering, control)?;
-        let unverified = control.is_authenticated()
-            && control.is_encrypted()
-            && self.authentication.is_none()
-            && self.policy.allow_unverified_tag;
-        let status = if unverified {
+        let without_ak = self.authentication.is_none() && self.policy.allow_unverified_tag;
+        let status = match control.protection() {
             // Decrypt without the authentication key: the keystream does not depend on the
             // AAD, so this is the encryption-only path; the tag stays unchecked.
-            let params = CipheringParams {
-                control: SecurityControl::from_byte(
-                    control.to_byte() & !SecurityControl::AUTHENTICATED,
-                ),
-                system_title: &system_title,
-                invocation_counter,
-                authentication_key: None,
-                aad_extension: None,
-            };
-            open_in_place(&slot.cipher, &params, data, None)?;
-            TagStatus::NotVerified
-        } else {
-            let params = CipheringParams {
-                control,
-                system_title: &system_title,
-                invocation_counter,
-                authentication_key: self.authentication.as_ref(),
-                aad_extension: envelope.aad_extension,
-            };
-            open_in_place(&slot.cipher, &params, data, tag)?
+            Protection::AuthenticatedEncrypted if without_ak => {
+                let params = CipheringParams {
+                    control: SecurityControl::from_byte(
+                        control.to_byte() & !SecurityControl::AUTHENTICATED,
+                    ),
+                    system_title: &system_title,
+                    invocation_counter,
+                    authentication_key: None,
+                    aad_extension: None,
+                };
+                open_in_place(&slot.cipher, &params, data, None)?;
+                TagStatus::NotVerified
+            }
+            // Authentication only: the information is in clear; without the key the tag cannot
+            // be checked.
+            Protection::Authenticated if without_ak => TagStatus::NotVerified,
+            protection => {
+                let params = CipheringParams {
+                    control,
+                    system_title: &system_title,
+                    invocation_counter,
+                    authentication_key: self.authentication.as_ref(),
+                    // The extension belongs to authenticated encryption only (Gurux Python).
+                    aad_extension: envelope
+                        .aad_extension
+                        .filter(|_| protection == Protection::AuthenticatedEncrypted),
+                };
+                open_in_place(&slot.cipher, &params, data, tag)?
+            }
         };
         self.counter_pair(envelope.ciphering, control)
             .rx

@@ -83,6 +83,11 @@ impl Key {
         self.bytes.get(..self.len()).unwrap_or(&[])
     }
 
+    /// The key in a 32-byte array (the first [`Key::len`] bytes are the key).
+    pub(crate) const fn raw(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+
     /// Checks that the key has the size `suite` needs.
     ///
     /// # Errors

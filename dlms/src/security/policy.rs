@@ -50,16 +50,19 @@ pub struct SecurityPolicy {
     /// AES-128 key of a suite-0 setup (notes §12.2 #16).
     pub extra_suites: SuiteSet,
     /// Accept APDUs without a tag: encryption only (SC `0x2x`; Netz NOE / Kaifa / KMS pushes,
-    /// notes §12.2 #17) or no protection at all (SC `0x0x`). Nothing authenticates them.
+    /// notes §12.2 #17) or no protection at all (SC `0x0x`). Nothing authenticates them; their
+    /// invocation counter is still checked and recorded.
     pub allow_unauthenticated: bool,
     /// Require the E bit (refuse authentication-only APDUs, SC `0x1x`).
     pub require_encryption: bool,
     /// Accept a zero-length system title in general-glo/ded-ciphering (`DB 00 …`) and use the
     /// peer's known title instead (notes §12.2 #20).
     pub allow_empty_system_title: bool,
-    /// Decrypt authenticated-and-encrypted APDUs without an authentication key, without
-    /// checking the tag, and report [`super::TagStatus::NotVerified`] (users who only have the
-    /// encryption key of their meter; notes §12.2 #18). The data may have been altered.
+    /// Without an authentication key, decrypt authenticated-and-encrypted APDUs (and pass
+    /// authentication-only ones) without checking the tag, and report
+    /// [`super::TagStatus::NotVerified`] (users who only have the encryption key of their meter;
+    /// notes §12.2 #18). The data may have been altered. Has no effect when the authentication
+    /// key is set: then the tag is always checked.
     pub allow_unverified_tag: bool,
 }
 
