@@ -129,7 +129,7 @@ fn truncated_header_and_tag() {
             rx.unprotect_content(&Envelope::global(), &mut content),
             Err(Error::Truncated {
                 field: "security header",
-                offset: len,
+                offset: 0,
                 needed: 5 - len
             })
         );
@@ -139,7 +139,7 @@ fn truncated_header_and_tag() {
         rx.unprotect_content(&Envelope::global(), &mut content),
         Err(Error::Truncated {
             field: "authentication tag",
-            offset: 12,
+            offset: 5,
             needed: 5
         })
     );
@@ -495,4 +495,35 @@ proptest! {
         let mut buf = content.clone();
         let _ = rx.unprotect_content(&Envelope::global(), &mut buf);
     }
+}
+
+#[test]
+fn aad_extension_only_for_authenticated_encryption() {
+    // notes §8.4 (Gurux Python): the general-ciphering fields extend the AAD of SC 0x3x only; the
+    // context ignores them for other protections, the primitive refuses them.
+    let ext = dlms::security::AadExtension {
+        transaction_id: &[0, 0, 0, 0, 0, 0, 0, 1],
+        ..Default::default()
+    };
+    let mut rx = receiver(SecuritySuite::SUITE_0, EK, Some(AK));
+    let mut auth_only = hex("1001234567c0010000080000010000ff020006725d910f9221d263877516");
+    let got = rx
+        .unprotect_content(&Envelope::global().with_aad_extension(&ext), &mut auth_only)
+        .unwrap();
+    assert_eq!(got.plaintext, &hex(PLAIN)[..]);
+    // With SC 0x30 it changes the tag: SEC-01 no longer verifies.
+    let mut rx = receiver(SecuritySuite::SUITE_0, EK, Some(AK));
+    assert_eq!(
+        rx.unprotect_content(&Envelope::global().with_aad_extension(&ext), &mut sec01()),
+        Err(Error::TagMismatch)
+    );
+    let mut tx = sender(SecuritySuite::SUITE_0, EK, Some(AK));
+    let sc = SecurityControl::new(SecuritySuite::SUITE_0, Protection::AuthenticatedEncrypted);
+    assert_eq!(
+        tx.protect_content(Ciphering::Global, sc, None, &mut [0u8; 8], usize::MAX),
+        Err(Error::BufferTooSmall {
+            needed: usize::MAX,
+            available: 8
+        })
+    );
 }

@@ -315,8 +315,8 @@ pub fn open_in_place(
 /// tag, as the security control byte announces it.
 ///
 /// # Errors
-/// [`Error::Truncated`] when the content is shorter than the header, or than the tag the
-/// security control byte announces.
+/// [`Error::Truncated`] when the content is shorter than the header (offset 0), or leaves less
+/// than the 12-byte tag the security control byte announces after it (offset 5).
 ///
 /// ```
 /// use dlms::security::split_content;
@@ -337,7 +337,7 @@ pub fn split_content(
         .split_at_mut_checked(HEADER_LEN)
         .ok_or(Error::Truncated {
             field: "security header",
-            offset: total,
+            offset: 0,
             needed: HEADER_LEN.saturating_sub(total),
         })?;
     if !header.control.is_authenticated() {
@@ -348,13 +348,13 @@ pub fn split_content(
         .checked_sub(TAG_LEN)
         .ok_or_else(|| Error::Truncated {
             field: "authentication tag",
-            offset: total,
+            offset: HEADER_LEN,
             needed: TAG_LEN.saturating_sub(rest.len()),
         })?;
     let (info, tag) = rest.split_at_mut(info_len);
     let tag: &Tag = <&Tag>::try_from(&*tag).map_err(|_| Error::Truncated {
         field: "authentication tag",
-        offset: total,
+        offset: HEADER_LEN + info_len,
         needed: TAG_LEN,
     })?;
     Ok((header, info, Some(tag)))

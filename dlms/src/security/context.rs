@@ -403,7 +403,7 @@ impl SecurityContext {
         } else {
             0
         };
-        let needed = HEADER_LEN + plaintext_len + tag_len;
+        let needed = plaintext_len.saturating_add(HEADER_LEN + tag_len);
         let available = content.len();
         let content = content
             .get_mut(..needed)

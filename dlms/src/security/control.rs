@@ -310,7 +310,7 @@ impl<T: AsRef<[u8]>> SecurityHeader<T> {
         if len < HEADER_LEN {
             return Err(Error::Truncated {
                 field: "security header",
-                offset: len,
+                offset: 0,
                 needed: HEADER_LEN - len,
             });
         }
@@ -479,7 +479,7 @@ mod tests {
                 SecurityHeader::new_checked(&HEADER[..len]).unwrap_err(),
                 Error::Truncated {
                     field: "security header",
-                    offset: len,
+                    offset: 0,
                     needed: HEADER_LEN - len
                 }
             );
