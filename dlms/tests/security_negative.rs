@@ -517,6 +517,19 @@ fn aad_extension_only_for_authenticated_encryption() {
         rx.unprotect_content(&Envelope::global().with_aad_extension(&ext), &mut sec01()),
         Err(Error::TagMismatch)
     );
+    // An extension beyond the AAD buffer is refused, not truncated.
+    let long = vec![0u8; 600];
+    let too_long = dlms::security::AadExtension {
+        other_information: &long,
+        ..Default::default()
+    };
+    assert!(matches!(
+        rx.unprotect_content(
+            &Envelope::global().with_aad_extension(&too_long),
+            &mut sec01()
+        ),
+        Err(Error::AadTooLong { max: 512, .. })
+    ));
     let mut tx = sender(SecuritySuite::SUITE_0, EK, Some(AK));
     let sc = SecurityControl::new(SecuritySuite::SUITE_0, Protection::AuthenticatedEncrypted);
     assert_eq!(

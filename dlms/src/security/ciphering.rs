@@ -71,26 +71,40 @@ impl AadExtension<'_> {
 /// `SC ‖ AK` is at most 33 bytes; the rest is room for the general-ciphering fields.
 pub const MAX_AAD_LEN: usize = 512;
 
-/// A fixed-capacity AAD buffer.
-struct Aad {
-    buf: [u8; MAX_AAD_LEN],
+/// A fixed-capacity AAD buffer: 33 bytes (`SC ‖ AK`) on the common path, [`MAX_AAD_LEN`]
+/// with the general-ciphering extension.
+struct Aad<const N: usize> {
+    buf: [u8; N],
     len: usize,
 }
 
-impl Aad {
+/// Runs `f` on the AAD `SC ‖ AK [‖ extension]`, built on the stack and wiped afterwards.
+fn with_aad<T>(
+    control: SecurityControl,
+    ak: &Key,
+    ext: Option<&AadExtension<'_>>,
+    f: impl FnOnce(&[u8]) -> Result<T>,
+) -> Result<T> {
+    match ext {
+        None => f(Aad::<33>::build(control, ak, None)?.as_bytes()),
+        Some(_) => f(Aad::<MAX_AAD_LEN>::build(control, ak, ext)?.as_bytes()),
+    }
+}
+
+impl<const N: usize> Aad<N> {
     fn new() -> Self {
         Self {
-            buf: [0; MAX_AAD_LEN],
+            buf: [0; N],
             len: 0,
         }
     }
 
     fn push(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.len + bytes.len();
-        let dst = self.buf.get_mut(self.len..end).ok_or(Error::AadTooLong {
-            len: end,
-            max: MAX_AAD_LEN,
-        })?;
+        let dst = self
+            .buf
+            .get_mut(self.len..end)
+            .ok_or(Error::AadTooLong { len: end, max: N })?;
         dst.copy_from_slice(bytes);
         self.len = end;
         Ok(())
@@ -106,10 +120,7 @@ impl Aad {
                     let [hi, lo] = word.to_be_bytes();
                     self.push(&[0x82, hi, lo])
                 }
-                Err(_) => Err(Error::AadTooLong {
-                    len,
-                    max: MAX_AAD_LEN,
-                }),
+                Err(_) => Err(Error::AadTooLong { len, max: N }),
             },
         }
     }
@@ -132,7 +143,7 @@ impl Aad {
     }
 }
 
-impl Drop for Aad {
+impl<const N: usize> Drop for Aad<N> {
     fn drop(&mut self) {
         // The AAD holds the authentication key; only the bytes written need wiping (wiping all
         // 512 bytes with volatile writes costs more than decrypting a short APDU).
@@ -245,12 +256,10 @@ pub fn seal_in_place(
     let sc = [params.control.to_byte()];
     match params.control.protection() {
         Protection::AuthenticatedEncrypted => {
-            let aad = Aad::build(
-                params.control,
-                params.authentication_key()?,
-                params.aad_extension,
-            )?;
-            cipher.encrypt_in_place(&iv, aad.as_bytes(), data).map(Some)
+            let ak = params.authentication_key()?;
+            with_aad(params.control, ak, params.aad_extension, |aad| {
+                cipher.encrypt_in_place(&iv, aad, data).map(Some)
+            })
         }
         Protection::Authenticated => {
             let ak = params.authentication_key()?;
@@ -282,12 +291,10 @@ pub fn open_in_place(
     let sc = [params.control.to_byte()];
     match (params.control.protection(), tag) {
         (Protection::AuthenticatedEncrypted, Some(tag)) => {
-            let aad = Aad::build(
-                params.control,
-                params.authentication_key()?,
-                params.aad_extension,
-            )?;
-            cipher.decrypt_in_place(&iv, aad.as_bytes(), data, tag)?;
+            let ak = params.authentication_key()?;
+            with_aad(params.control, ak, params.aad_extension, |aad| {
+                cipher.decrypt_in_place(&iv, aad, data, tag)
+            })?;
             Ok(TagStatus::Verified)
         }
         (Protection::Authenticated, Some(tag)) => {
