@@ -144,9 +144,7 @@ macro_rules! curve_module {
 
             impl fmt::Debug for PublicKey {
                 fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str(concat!(stringify!($module), "::PublicKey("))?;
-                    self.to_raw().iter().try_for_each(|b| write!(f, "{b:02x}"))?;
-                    f.write_str(")")
+                    crate::security::write_hex(f, concat!(stringify!($module), "::PublicKey"), &self.to_raw())
                 }
             }
 

@@ -94,12 +94,33 @@ pub const MIN_CHALLENGE_LEN: usize = 8;
 /// The longest challenge.
 pub const MAX_CHALLENGE_LEN: usize = 64;
 
-/// An HLS challenge: 8 to 64 bytes.
+/// Up to `N` bytes in a fixed array (no heap).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Challenge {
-    bytes: [u8; MAX_CHALLENGE_LEN],
+struct Bounded<const N: usize> {
+    bytes: [u8; N],
     len: u8,
 }
+
+impl<const N: usize> Bounded<N> {
+    /// `None` when `bytes` is longer than `N` (`N` is at most 255 here).
+    fn new(bytes: &[u8]) -> Option<Self> {
+        let mut b = Self {
+            bytes: [0; N],
+            len: 0,
+        };
+        b.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        b.len = u8::try_from(bytes.len()).ok()?;
+        Some(b)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+/// An HLS challenge: 8 to 64 bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Challenge(Bounded<MAX_CHALLENGE_LEN>);
 
 impl Challenge {
     /// A fresh challenge of `len` random bytes from the caller's cryptographic RNG.
@@ -123,21 +144,15 @@ impl Challenge {
     /// # Ok::<(), dlms::Error>(())
     /// ```
     pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, len: usize) -> Result<Self> {
-        let mut challenge = Self {
-            bytes: [0; MAX_CHALLENGE_LEN],
-            len: 0,
-        };
-        let dst = match challenge.bytes.get_mut(..len) {
-            Some(dst) if len >= MIN_CHALLENGE_LEN => dst,
-            _ => {
-                return Err(Error::InvalidArgument {
-                    what: "a challenge is 8 to 64 bytes long",
-                });
-            }
-        };
-        rng.fill_bytes(dst);
-        challenge.len = len as u8; // len <= 64
-        Ok(challenge)
+        if !(MIN_CHALLENGE_LEN..=MAX_CHALLENGE_LEN).contains(&len) {
+            return Err(Error::InvalidArgument {
+                what: "a challenge is 8 to 64 bytes long",
+            });
+        }
+        let mut random = [0u8; MAX_CHALLENGE_LEN];
+        let bytes = random.get_mut(..len).unwrap_or(&mut []);
+        rng.fill_bytes(bytes);
+        Self::from_slice(bytes)
     }
 
     /// The peer's challenge as received.
@@ -145,32 +160,22 @@ impl Challenge {
     /// # Errors
     /// [`Error::ChallengeLength`] when it is not 8 to 64 bytes long.
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
-        let mut challenge = Self {
-            bytes: [0; MAX_CHALLENGE_LEN],
-            len: 0,
-        };
-        match challenge.bytes.get_mut(..bytes.len()) {
-            Some(dst) if bytes.len() >= MIN_CHALLENGE_LEN => dst.copy_from_slice(bytes),
-            _ => return Err(Error::ChallengeLength { len: bytes.len() }),
+        match Bounded::new(bytes) {
+            Some(b) if bytes.len() >= MIN_CHALLENGE_LEN => Ok(Self(b)),
+            _ => Err(Error::ChallengeLength { len: bytes.len() }),
         }
-        challenge.len = bytes.len() as u8; // <= 64
-        Ok(challenge)
     }
 
     /// The challenge bytes.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+        self.0.as_bytes()
     }
 }
 
 impl fmt::Debug for Challenge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Challenge(")?;
-        self.as_bytes()
-            .iter()
-            .try_for_each(|b| write!(f, "{b:02x}"))?;
-        f.write_str(")")
+        super::write_hex(f, "Challenge", self.as_bytes())
     }
 }
 
@@ -179,10 +184,7 @@ pub const MAX_RESPONSE_LEN: usize = 96;
 
 /// A response f(challenge): up to [`MAX_RESPONSE_LEN`] bytes.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Response {
-    bytes: [u8; MAX_RESPONSE_LEN],
-    len: u8,
-}
+pub struct Response(Bounded<MAX_RESPONSE_LEN>);
 
 impl Response {
     /// A response from its bytes.
@@ -190,35 +192,21 @@ impl Response {
     /// # Errors
     /// [`Error::InvalidArgument`] when longer than [`MAX_RESPONSE_LEN`].
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
-        let mut r = Self {
-            bytes: [0; MAX_RESPONSE_LEN],
-            len: 0,
-        };
-        let dst = r
-            .bytes
-            .get_mut(..bytes.len())
-            .ok_or(Error::InvalidArgument {
-                what: "an HLS response is at most 96 bytes long",
-            })?;
-        dst.copy_from_slice(bytes);
-        r.len = bytes.len() as u8; // <= 96
-        Ok(r)
+        Bounded::new(bytes).map(Self).ok_or(Error::InvalidArgument {
+            what: "an HLS response is at most 96 bytes long",
+        })
     }
 
     /// The response bytes (the octet-string of `reply_to_HLS_authentication`).
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+        self.0.as_bytes()
     }
 }
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Response(")?;
-        self.as_bytes()
-            .iter()
-            .try_for_each(|b| write!(f, "{b:02x}"))?;
-        f.write_str(")")
+        super::write_hex(f, "Response", self.as_bytes())
     }
 }
 

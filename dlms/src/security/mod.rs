@@ -69,3 +69,11 @@ pub use kdf::{AlgorithmId, KdfHash, concat_kdf, derive_key};
 pub use keys::{Key, KeyId, WRAPPED_KEY_128_LEN, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 pub use policy::{SecurityPolicy, SuiteSet};
 pub use title::{SYSTEM_TITLE_LEN, SystemTitle};
+
+/// Writes `name(hex)` (Debug output of byte strings that are not secret).
+fn write_hex(f: &mut core::fmt::Formatter<'_>, name: &str, bytes: &[u8]) -> core::fmt::Result {
+    f.write_str(name)?;
+    f.write_str("(")?;
+    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
+    f.write_str(")")
+}
