@@ -361,13 +361,10 @@ impl HlsSecret<'_> {
             }
             Self::Md5 { secret } => hash_parts::<Md5>(&[peer_challenge, secret]),
             Self::Sha1 { secret } => hash_parts::<Sha1>(&[peer_challenge, secret]),
-            Self::Sha256 { secret } => hash_parts::<Sha256>(&[
-                secret,
-                own_title.as_bytes(),
-                peer_title.as_bytes(),
-                peer_challenge,
-                own_challenge,
-            ]),
+            Self::Sha256 { secret } => {
+                let [a, b, c, d] = bound(own_title, peer_title, peer_challenge, own_challenge);
+                hash_parts::<Sha256>(&[secret, a, b, c, d])
+            }
             Self::Gmac {
                 cipher,
                 authentication_key,
@@ -381,19 +378,19 @@ impl HlsSecret<'_> {
                 peer_challenge,
             ),
             #[cfg(feature = "p256")]
-            Self::EcdsaP256 { own, .. } => Response::from_slice(&own.sign(&[
-                own_title.as_bytes(),
-                peer_title.as_bytes(),
+            Self::EcdsaP256 { own, .. } => Response::from_slice(&own.sign(&bound(
+                own_title,
+                peer_title,
                 peer_challenge,
                 own_challenge,
-            ])),
+            ))),
             #[cfg(feature = "p384")]
-            Self::EcdsaP384 { own, .. } => Response::from_slice(&own.sign(&[
-                own_title.as_bytes(),
-                peer_title.as_bytes(),
+            Self::EcdsaP384 { own, .. } => Response::from_slice(&own.sign(&bound(
+                own_title,
+                peer_title,
                 peer_challenge,
                 own_challenge,
-            ])),
+            ))),
         }
     }
 
@@ -412,6 +409,8 @@ impl HlsSecret<'_> {
             own_challenge,
             peer_challenge,
         } = *exchange;
+        #[cfg(any(feature = "p256", feature = "p384"))]
+        let signed_by_peer = bound(peer_title, own_title, own_challenge, peer_challenge);
         let expected = match *self {
             Self::Gmac {
                 cipher,
@@ -442,30 +441,14 @@ impl HlsSecret<'_> {
             #[cfg(feature = "p256")]
             Self::EcdsaP256 { peer, .. } => {
                 return peer
-                    .verify(
-                        &[
-                            peer_title.as_bytes(),
-                            own_title.as_bytes(),
-                            own_challenge,
-                            peer_challenge,
-                        ],
-                        response,
-                    )
+                    .verify(&signed_by_peer, response)
                     .map(|()| None)
                     .map_err(|_| Error::AuthenticationFailed);
             }
             #[cfg(feature = "p384")]
             Self::EcdsaP384 { peer, .. } => {
                 return peer
-                    .verify(
-                        &[
-                            peer_title.as_bytes(),
-                            own_title.as_bytes(),
-                            own_challenge,
-                            peer_challenge,
-                        ],
-                        response,
-                    )
+                    .verify(&signed_by_peer, response)
                     .map(|()| None)
                     .map_err(|_| Error::AuthenticationFailed);
             }
@@ -486,6 +469,17 @@ impl HlsSecret<'_> {
             Err(Error::AuthenticationFailed)
         }
     }
+}
+
+/// What mechanisms 6 and 7 bind together: the responder's title ‖ the other title ‖ the
+/// challenge answered ‖ the challenge the responder sent (notes §8.9).
+fn bound<'a>(
+    responder: &'a SystemTitle,
+    other: &'a SystemTitle,
+    answered: &'a [u8],
+    sent: &'a [u8],
+) -> [&'a [u8]; 4] {
+    [responder.as_bytes(), other.as_bytes(), answered, sent]
 }
 
 fn check_challenges(exchange: &Exchange<'_>) -> Result<()> {
