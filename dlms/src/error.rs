@@ -39,6 +39,118 @@ pub enum Error {
     // ---- application layer (A-XDR, ACSE, xDLMS) -------------------------------------------
 
     // ---- security ---------------------------------------------------------------------------
+    /// The authentication tag does not match: a wrong key (EK or AK) or altered data
+    /// (IEC 62056-5-3 security suites; NIST SP 800-38D 7.2). The two cannot be told apart.
+    #[error("authentication tag mismatch: wrong key or altered data")]
+    TagMismatch,
+    /// The invocation counter is not greater than the last one accepted under this key
+    /// and direction: a replayed or stale APDU (Green Book 9.2.7.2.4.2).
+    #[error("invocation counter {counter:#010x} replayed or stale (last accepted {last:#010x})")]
+    Replay {
+        /// The counter found in the APDU.
+        counter: u32,
+        /// The last counter accepted under this key and direction.
+        last: u32,
+    },
+    /// The sending invocation counter is exhausted: the key must be renewed before anything
+    /// else is protected with it (a counter value must never repeat under one key).
+    #[error("invocation counter exhausted: renew the key")]
+    CounterExhausted,
+    /// The system title in the APDU is not the one expected from this peer.
+    #[error("wrong system title {found:02x?}, expected {expected:02x?}")]
+    WrongSystemTitle {
+        /// The title the peer announced (AARQ/AARE) or that was configured.
+        expected: [u8; 8],
+        /// The title found in the APDU.
+        found: [u8; 8],
+    },
+    /// A system title is not 8 bytes long (or is empty where the policy does not accept it).
+    #[error("system title of {len} byte(s); 8 expected")]
+    SystemTitleLength {
+        /// The length found.
+        len: usize,
+    },
+    /// No system title is known for the peer, and the APDU carries none (caller error).
+    #[error("the peer's system title is not known")]
+    MissingSystemTitle,
+    /// The security suite nibble of the security control byte is not 0, 1 or 2.
+    #[error("unsupported security suite {suite}")]
+    UnsupportedSuite {
+        /// The suite id found (security control byte bits 3..0).
+        suite: u8,
+    },
+    /// The APDU uses a known suite that the context and its policy do not accept.
+    #[error("security suite {found} not accepted (context uses suite {expected})")]
+    SuiteNotAccepted {
+        /// The suite the context was set up for.
+        expected: u8,
+        /// The suite found in the security control byte.
+        found: u8,
+    },
+    /// A key does not have the size the security suite needs (16 bytes for suites 0 and 1,
+    /// 32 for suite 2), or a key is neither 16 nor 32 bytes long.
+    #[error("key of {found} bytes where suite {suite} needs {expected}")]
+    KeySize {
+        /// The suite the key is used with.
+        suite: u8,
+        /// The key size the suite needs.
+        expected: usize,
+        /// The key size given.
+        found: usize,
+    },
+    /// The key needed for this operation is not configured (caller error).
+    #[error("no {key} configured")]
+    MissingKey {
+        /// Which key is missing.
+        key: &'static str,
+    },
+    /// The security control byte asks for compression, which is not supported.
+    #[error("compressed APDU (security control {control:#04x}): compression is not supported")]
+    CompressionUnsupported {
+        /// The security control byte.
+        control: u8,
+    },
+    /// The APDU's protection (security control byte) is below what the policy requires:
+    /// encryption without authentication, or no protection at all.
+    #[error("security control {control:#04x} not accepted by the security policy")]
+    ProtectionNotAccepted {
+        /// The security control byte.
+        control: u8,
+    },
+    /// The additional authenticated data (security control byte, authentication key and the
+    /// general-ciphering fields) does not fit the fixed-size buffer it is built in.
+    #[error("additional authenticated data of {len} bytes exceeds {max}")]
+    AadTooLong {
+        /// Its length.
+        len: usize,
+        /// The maximum supported.
+        max: usize,
+    },
+    /// RFC 3394 key unwrap failed its integrity check: wrong master key (KEK) or altered data.
+    #[error("key unwrap integrity check failed: wrong master key or altered data")]
+    KeyUnwrap,
+    /// An HLS challenge is not 8 to 64 bytes long (Green Book 9.2.7.4).
+    #[error("challenge of {len} bytes; 8 to 64 expected")]
+    ChallengeLength {
+        /// The length found.
+        len: usize,
+    },
+    /// The peer's password (LLS) or its answer to our HLS challenge, f(challenge), is wrong.
+    #[error("authentication failed: wrong password or wrong response to the challenge")]
+    AuthenticationFailed,
+    /// The authentication mechanism is not one this function or build supports.
+    #[error("authentication mechanism {mechanism} not supported here")]
+    MechanismUnsupported {
+        /// The mechanism id (the last arc of 2.16.756.5.8.2.x).
+        mechanism: u8,
+    },
+    /// An ECDSA signature does not verify (or is not r ‖ s of the curve's size).
+    #[error("ECDSA signature invalid")]
+    BadSignature,
+    /// An elliptic-curve key is malformed: a public key not on the curve, or a private key out
+    /// of range.
+    #[error("invalid elliptic-curve key")]
+    BadEcKey,
 }
 
 /// The crate's result type.

@@ -33,3 +33,4 @@ pub use error::{Error, Result};
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
 
 // ---- security: `security` ----------------------------------------------------------------------
+pub mod security;
