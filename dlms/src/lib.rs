@@ -24,6 +24,7 @@ pub mod error;
 pub use error::{Error, Result};
 
 // ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
+pub mod hdlc;
 
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
 
