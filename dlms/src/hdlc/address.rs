@@ -280,8 +280,15 @@ impl Address {
     /// [`Address::parse`] with the field name and offset used in errors.
     pub(crate) fn decode(bytes: &[u8], field: &'static str, offset: usize) -> Result<(Address, usize)> {
         let len = Address::scan_len(bytes, field, offset)?;
+        Ok((Address::from_wire(bytes, len), len))
+    }
+
+    /// Decodes the first `len` bytes (1, 2 or 4, found by [`Address::scan_len`]); missing
+    /// bytes read as zero.
+    #[inline]
+    pub(crate) fn from_wire(bytes: &[u8], len: usize) -> Address {
         let b = |i: usize| u16::from(bytes.get(i).copied().unwrap_or(0) >> 1);
-        let address = match len {
+        match len {
             1 => Address::one(b(0)),
             2 => Address {
                 upper: b(0),
@@ -293,8 +300,7 @@ impl Address {
                 lower: Some((b(2) << 7) | b(3)),
                 size: AddressSize::Four,
             },
-        };
-        Ok((address, len))
+        }
     }
 
     /// The length of the address at the start of `bytes` (1, 2 or 4).

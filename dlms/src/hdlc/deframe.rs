@@ -263,6 +263,8 @@ pub struct Deframer<B> {
     end: usize,
     /// Bytes of the frame handed out last, dropped on the next call (its closing flag stays).
     release: usize,
+    /// Bytes the candidate at `start` needs (known from its format field), 0 when unknown.
+    want: usize,
     echo: Option<Echo>,
     stats: DeframerStats,
 }
@@ -275,6 +277,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
             start: 0,
             end: 0,
             release: 0,
+            want: 0,
             echo: None,
             stats: DeframerStats::default(),
         }
@@ -314,6 +317,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
         self.start = 0;
         self.end = 0;
         self.release = 0;
+        self.want = 0;
         dropped
     }
 
@@ -347,14 +351,40 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
             }
             // Of a run of flags keep the last one, so that fill flags never count against the
             // buffer capacity.
-            while let Some(&[FLAG, FLAG]) = self.buf.as_ref().get(self.start..self.start + 2) {
+            while self.end - self.start >= 2
+                && matches!(self.buf.as_ref().get(self.start..self.start + 2), Some(&[FLAG, FLAG]))
+            {
                 self.start += 1;
+                self.want = 0;
+            }
+            let have = self.end - self.start;
+            if self.want > have {
+                // The candidate's length is known: copy up to it without scanning again.
+                if input.is_empty() {
+                    return None;
+                }
+                let take = (self.want - have).min(input.len());
+                if self.end + take > self.capacity() {
+                    self.buf.as_mut().copy_within(self.start..self.end, 0);
+                    self.end -= self.start;
+                    self.start = 0;
+                }
+                let (chunk, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
+                if let Some(dst) = self.buf.as_mut().get_mut(self.end..self.end + take) {
+                    dst.copy_from_slice(chunk);
+                }
+                self.end += take;
+                *input = rest;
+                if have + take < self.want {
+                    return None;
+                }
             }
             let buffered = self.buf.as_ref().get(self.start..self.end).unwrap_or(&[]);
             match scan(buffered) {
                 Scan::Complete { offset, len } => {
                     let from = self.start + offset;
                     self.release = offset + len - 1;
+                    self.want = 0;
                     self.stats.frames += 1;
                     let frame = self.buf.as_ref().get(from..from + len).unwrap_or(&[]);
                     if let Some(echo) = self.echo.take() {
@@ -368,6 +398,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
                 }
                 Scan::Invalid { discard, error } => {
                     self.start += discard;
+                    self.want = 0;
                     return Some(self.discarded(discard, error));
                 }
                 Scan::Incomplete { needed } => {
@@ -375,36 +406,20 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
                     let capacity = self.capacity();
                     if have + needed > capacity {
                         // A candidate longer than the buffer: drop its opening flag.
-                        let skip = self
-                            .buffered()
-                            .iter()
-                            .position(|&b| b != FLAG)
-                            .unwrap_or(1)
-                            .max(1);
-                        self.start += skip;
+                        self.start += 1;
+                        self.want = 0;
                         return Some(self.discarded(
-                            skip,
+                            1,
                             Error::FrameTooLong {
                                 len: have + needed,
                                 max: capacity,
                             },
                         ));
                     }
+                    self.want = have + needed;
                     if input.is_empty() {
                         return None;
                     }
-                    let take = needed.min(input.len());
-                    if self.end + take > capacity {
-                        self.buf.as_mut().copy_within(self.start..self.end, 0);
-                        self.end -= self.start;
-                        self.start = 0;
-                    }
-                    let (chunk, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
-                    if let Some(dst) = self.buf.as_mut().get_mut(self.end..self.end + take) {
-                        dst.copy_from_slice(chunk);
-                    }
-                    self.end += take;
-                    *input = rest;
                 }
             }
         }
@@ -608,6 +623,61 @@ mod tests {
         assert!(matches!(d.poll(&mut input), Some(Deframed::Frame(_))));
         let mut input = &snrm[..];
         assert!(matches!(d.poll(&mut input), Some(Deframed::Frame(_))));
+    }
+
+    fn frame(info: &[u8], ns: u8) -> Vec<u8> {
+        use crate::hdlc::{Address, Control, HdlcFrameRepr};
+        let repr = HdlcFrameRepr {
+            segmented: false,
+            dst: Address::client(16).unwrap(),
+            src: Address::server(1, Some(17)).unwrap(),
+            control: Control::I { ns: ns & 7, nr: 0, pf: true },
+            info,
+        };
+        let mut out = std::vec![0u8; repr.buffer_len()];
+        repr.emit_to_slice(&mut out).unwrap();
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_terminate_and_yield_valid_frames(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            chunk in 1usize..40,
+        ) {
+            let mut d = Deframer::new([0u8; 64]);
+            for piece in bytes.chunks(chunk) {
+                let mut input = piece;
+                while let Some(out) = d.poll(&mut input) {
+                    if let Deframed::Frame(f) = out {
+                        proptest::prop_assert!(f.check_checksums().is_ok());
+                    }
+                }
+                proptest::prop_assert!(input.is_empty());
+            }
+        }
+
+        #[test]
+        fn frames_survive_surrounding_garbage(
+            parts in proptest::collection::vec(
+                (proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+                 proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60)),
+                1..5),
+            chunk in 1usize..70,
+        ) {
+            let mut wire = Vec::new();
+            let mut expected = Vec::new();
+            for (i, (garbage, info)) in parts.iter().enumerate() {
+                wire.extend_from_slice(garbage);
+                let f = frame(info, i as u8);
+                wire.extend_from_slice(&f);
+                expected.push(f);
+            }
+            // Enough trailing bytes to complete (and reject) any bogus candidate.
+            wire.extend(std::iter::repeat_n(0u8, 300));
+            let (frames, _) = run(&wire, chunk, 300);
+            proptest::prop_assert_eq!(frames, expected);
+        }
     }
 
     #[test]

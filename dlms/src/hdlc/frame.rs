@@ -537,16 +537,8 @@ impl<'a> HdlcFrameRepr<'a> {
         frame.verify(&layout)?;
         let b: &'a [u8] = frame.buffer;
         let dst_end = field::ADDRESSES + layout.dst_len;
-        let (dst, _) = Address::decode(
-            b.get(field::ADDRESSES..dst_end).unwrap_or(&[]),
-            "destination address",
-            field::ADDRESSES,
-        )?;
-        let (src, _) = Address::decode(
-            b.get(dst_end..layout.control).unwrap_or(&[]),
-            "source address",
-            dst_end,
-        )?;
+        let dst = Address::from_wire(b.get(field::ADDRESSES..).unwrap_or(&[]), layout.dst_len);
+        let src = Address::from_wire(b.get(dst_end..).unwrap_or(&[]), layout.src_len);
         Ok(HdlcFrameRepr {
             segmented: frame.segmented(),
             dst,
