@@ -25,6 +25,7 @@ pub use error::{Error, Result};
 
 // ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
 pub mod hdlc;
+pub mod link;
 pub mod wrapper;
 
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------

@@ -207,7 +207,7 @@ pub struct DeframerStats {
 
 /// The fingerprint of a frame we sent: its length, its first bytes and its FCS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Echo {
+pub(crate) struct Echo {
     len: usize,
     head: [u8; 12],
     fcs: [u8; 2],
@@ -258,15 +258,7 @@ impl Echo {
 #[derive(Debug, Clone)]
 pub struct Deframer<B> {
     buf: B,
-    /// Buffered bytes are `buf[start..end]`.
-    start: usize,
-    end: usize,
-    /// Bytes of the frame handed out last, dropped on the next call (its closing flag stays).
-    release: usize,
-    /// Bytes the candidate at `start` needs (known from its format field), 0 when unknown.
-    want: usize,
-    echo: Option<Echo>,
-    stats: DeframerStats,
+    core: DeframerCore,
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
@@ -274,12 +266,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
     pub fn new(buf: B) -> Self {
         Deframer {
             buf,
-            start: 0,
-            end: 0,
-            release: 0,
-            want: 0,
-            echo: None,
-            stats: DeframerStats::default(),
+            core: DeframerCore::new(),
         }
     }
 
@@ -290,26 +277,73 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
 
     /// Counters.
     pub fn stats(&self) -> DeframerStats {
-        self.stats
+        self.core.stats
     }
 
     /// True when bytes of an unfinished frame are buffered (not just a flag).
     pub fn has_partial_frame(&self) -> bool {
-        let pending = self.buffered();
-        pending.iter().any(|&b| b != FLAG)
-    }
-
-    fn buffered(&self) -> &[u8] {
-        self.buf
-            .as_ref()
-            .get(self.start + self.release..self.end)
-            .unwrap_or(&[])
+        self.core.has_partial_frame(self.buf.as_ref())
     }
 
     /// Drops everything buffered (for example after an inter-octet timeout), returning the
     /// number of bytes dropped that were not flags.
     pub fn reset(&mut self) -> usize {
-        let dropped = self.buffered().iter().filter(|&&b| b != FLAG).count();
+        self.core.reset(self.buf.as_ref())
+    }
+
+    /// Announces a frame we just sent: the next valid frame is dropped as an echo if it is
+    /// identical (same length, first 12 bytes and FCS). Only the next frame is compared.
+    pub fn expect_echo(&mut self, sent: &[u8]) {
+        self.core.expect_echo(sent);
+    }
+
+    /// Takes bytes from the front of `input` and returns the next result, or `None` when
+    /// `input` is used up without completing a frame (the partial frame stays buffered).
+    ///
+    /// Call in a loop until it returns `None`; a [`Deframed::Frame`] borrows the buffer until
+    /// the next call.
+    pub fn poll<'s>(&'s mut self, input: &mut &[u8]) -> Option<Deframed<'s>> {
+        self.core.poll(self.buf.as_mut(), input)
+    }
+}
+
+/// One step of the deframer, as positions in its buffer.
+enum Step {
+    Frame { from: usize, len: usize },
+    Discarded { bytes: usize, error: Error },
+    Echo { len: usize },
+}
+
+/// The state of a deframer without its buffer, for owners that lend the buffer at each call
+/// (the link state machines keep all their buffers in one caller-provided storage).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DeframerCore {
+    /// Buffered bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    /// Bytes of the frame handed out last, dropped on the next call (its closing flag stays).
+    release: usize,
+    /// Bytes the candidate at `start` needs (known from its format field), 0 when unknown.
+    want: usize,
+    echo: Option<Echo>,
+    pub(crate) stats: DeframerStats,
+}
+
+impl DeframerCore {
+    pub(crate) fn new() -> Self {
+        DeframerCore::default()
+    }
+
+    fn buffered<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(self.start + self.release..self.end).unwrap_or(&[])
+    }
+
+    pub(crate) fn has_partial_frame(&self, buf: &[u8]) -> bool {
+        self.buffered(buf).iter().any(|&b| b != FLAG)
+    }
+
+    pub(crate) fn reset(&mut self, buf: &[u8]) -> usize {
+        let dropped = self.buffered(buf).iter().filter(|&&b| b != FLAG).count();
         if dropped > 0 {
             self.stats.discarded_bytes += dropped as u64;
             self.stats.discards += 1;
@@ -321,22 +355,41 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
         dropped
     }
 
-    /// Announces a frame we just sent: the next valid frame is dropped as an echo if it is
-    /// identical (same length, first 12 bytes and FCS). Only the next frame is compared.
-    pub fn expect_echo(&mut self, sent: &[u8]) {
+    pub(crate) fn expect_echo(&mut self, sent: &[u8]) {
         self.echo = Some(Echo::of(sent));
     }
 
-    /// Takes bytes from the front of `input` and returns the next result, or `None` when
-    /// `input` is used up without completing a frame (the partial frame stays buffered).
-    ///
-    /// Call in a loop until it returns `None`; a [`Deframed::Frame`] borrows the buffer until
-    /// the next call.
-    pub fn poll<'s>(&'s mut self, input: &mut &[u8]) -> Option<Deframed<'s>> {
+    pub(crate) fn poll<'s>(&mut self, buf: &'s mut [u8], input: &mut &[u8]) -> Option<Deframed<'s>> {
+        Some(match self.step(buf, input)? {
+            Step::Frame { from, len } => {
+                let frame: &'s [u8] = buf.get(from..from + len).unwrap_or(&[]);
+                Deframed::Frame(HdlcFrame::new_unchecked(frame))
+            }
+            Step::Discarded { bytes, error } => Deframed::Discarded { bytes, error },
+            Step::Echo { len } => Deframed::Echo { len },
+        })
+    }
+
+    /// The next valid frame, skipping (and counting) garbage, bad frames and echoes.
+    pub(crate) fn next_frame<'s>(
+        &mut self,
+        buf: &'s mut [u8],
+        input: &mut &[u8],
+    ) -> Option<HdlcFrame<&'s [u8]>> {
+        loop {
+            if let Step::Frame { from, len } = self.step(buf, input)? {
+                let frame: &'s [u8] = buf.get(from..from + len).unwrap_or(&[]);
+                return Some(HdlcFrame::new_unchecked(frame));
+            }
+        }
+    }
+
+    fn step(&mut self, buf: &mut [u8], input: &mut &[u8]) -> Option<Step> {
         if self.release > 0 {
             self.start += self.release;
             self.release = 0;
         }
+        let capacity = buf.len();
         loop {
             if self.start == self.end {
                 // Nothing buffered: skip garbage in the input without copying it.
@@ -352,7 +405,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
             // Of a run of flags keep the last one, so that fill flags never count against the
             // buffer capacity.
             while self.end - self.start >= 2
-                && matches!(self.buf.as_ref().get(self.start..self.start + 2), Some(&[FLAG, FLAG]))
+                && matches!(buf.get(self.start..self.start + 2), Some(&[FLAG, FLAG]))
             {
                 self.start += 1;
                 self.want = 0;
@@ -364,13 +417,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
                     return None;
                 }
                 let take = (self.want - have).min(input.len());
-                if self.end + take > self.capacity() {
-                    self.buf.as_mut().copy_within(self.start..self.end, 0);
+                if self.end + take > capacity {
+                    buf.copy_within(self.start..self.end, 0);
                     self.end -= self.start;
                     self.start = 0;
                 }
                 let (chunk, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
-                if let Some(dst) = self.buf.as_mut().get_mut(self.end..self.end + take) {
+                if let Some(dst) = buf.get_mut(self.end..self.end + take) {
                     dst.copy_from_slice(chunk);
                 }
                 self.end += take;
@@ -379,22 +432,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
                     return None;
                 }
             }
-            let buffered = self.buf.as_ref().get(self.start..self.end).unwrap_or(&[]);
+            let buffered = buf.get(self.start..self.end).unwrap_or(&[]);
             match scan(buffered) {
                 Scan::Complete { offset, len } => {
                     let from = self.start + offset;
                     self.release = offset + len - 1;
                     self.want = 0;
                     self.stats.frames += 1;
-                    let frame = self.buf.as_ref().get(from..from + len).unwrap_or(&[]);
                     if let Some(echo) = self.echo.take() {
-                        if echo == Echo::of(frame) {
+                        if echo == Echo::of(buf.get(from..from + len).unwrap_or(&[])) {
                             self.stats.frames -= 1;
                             self.stats.echoes += 1;
-                            return Some(Deframed::Echo { len });
+                            return Some(Step::Echo { len });
                         }
                     }
-                    return Some(Deframed::Frame(HdlcFrame::new_unchecked(frame)));
+                    return Some(Step::Frame { from, len });
                 }
                 Scan::Invalid { discard, error } => {
                     self.start += discard;
@@ -403,7 +455,6 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
                 }
                 Scan::Incomplete { needed } => {
                     let have = self.end - self.start;
-                    let capacity = self.capacity();
                     if have + needed > capacity {
                         // A candidate longer than the buffer: drop its opening flag.
                         self.start += 1;
@@ -425,10 +476,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
         }
     }
 
-    fn discarded(&mut self, bytes: usize, error: Error) -> Deframed<'static> {
+    fn discarded(&mut self, bytes: usize, error: Error) -> Step {
         self.stats.discarded_bytes += bytes as u64;
         self.stats.discards += 1;
-        Deframed::Discarded { bytes, error }
+        Step::Discarded { bytes, error }
     }
 }
 

@@ -56,4 +56,4 @@ pub use params::{
 };
 pub use segment::{Reassembler, Segment, Segments, segments};
 
-pub(crate) use frame::emit_parts;
+pub(crate) use deframe::DeframerCore;
