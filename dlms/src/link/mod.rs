@@ -163,6 +163,7 @@ impl Timeouts {
 
 /// Why a link went down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DisconnectReason {
     /// Our DISC was acknowledged (UA or DM).
     Requested,
@@ -197,6 +198,7 @@ pub struct Push<'a> {
 
 /// What a link reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LinkEvent<'a> {
     /// The link is up (client: UA received; server: SNRM accepted).
     Connected {
