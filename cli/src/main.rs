@@ -5,6 +5,8 @@
 //! input.
 #![forbid(unsafe_code)]
 
+mod apdu_view;
+mod dlms_cmd;
 mod obis_cmd;
 
 use std::process::ExitCode;
@@ -24,6 +26,9 @@ enum Command {
     /// OBIS codes (IEC 62056-6-1).
     #[command(subcommand)]
     Obis(obis_cmd::ObisCommand),
+    /// DLMS/COSEM frames and APDUs (IEC 62056-46, -47, -5-3).
+    #[command(subcommand)]
+    Dlms(dlms_cmd::DlmsCommand),
 }
 
 /// Exit status for input the tool could not make sense of.
@@ -44,6 +49,7 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Obis(cmd) => obis_cmd::run(cmd, &mut out),
+        Command::Dlms(cmd) => dlms_cmd::run(cmd, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
