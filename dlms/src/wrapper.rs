@@ -410,11 +410,12 @@ pub fn scan(buf: &[u8]) -> WrapperScan {
 }
 
 fn bad_version(buf: &[u8], found: u16) -> WrapperScan {
-    let discard = buf
-        .windows(2)
-        .skip(1)
-        .position(|w| w == WRAPPER_VERSION.to_be_bytes())
-        .map_or(buf.len().max(1), |p| p + 1);
+    // Drop up to the next place a header could start (`00 01`, or a final `00`).
+    let discard = (1..buf.len())
+        .find(|&i| {
+            buf.get(i) == Some(&0x00) && buf.get(i + 1).is_none_or(|&b| b == 0x01)
+        })
+        .unwrap_or(buf.len().max(1));
     WrapperScan::Invalid {
         discard,
         error: Error::BadWrapperVersion { offset: 0, found },
@@ -721,6 +722,8 @@ mod tests {
             }
         );
         assert!(matches!(scan(&[0x12, 0x34]), WrapperScan::Invalid { discard: 2, .. }));
+        // A final 00 may start the next header: it is kept.
+        assert!(matches!(scan(&[0x12, 0x00]), WrapperScan::Invalid { discard: 1, .. }));
     }
 
     #[test]
