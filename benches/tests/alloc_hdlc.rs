@@ -39,7 +39,9 @@ fn parsing_allocates_nothing() {
             let f = HdlcFrame::new_checked(bytes).unwrap();
             f.check_checksums().unwrap();
             let repr = HdlcFrameRepr::parse(&f).unwrap();
-            sum += repr.info.len() + usize::from(repr.dst.upper()) + usize::from(repr.control.to_byte());
+            sum += repr.info.len()
+                + usize::from(repr.dst.upper())
+                + usize::from(repr.control.to_byte());
             sum += match scan(bytes) {
                 dlms::hdlc::Scan::Complete { len, .. } => len,
                 _ => 0,

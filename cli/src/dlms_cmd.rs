@@ -139,10 +139,11 @@ fn detect(bytes: &[u8]) -> InputKind {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().fold(String::with_capacity(b.len() * 2), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    })
+    b.iter()
+        .fold(String::with_capacity(b.len() * 2), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
 }
 
 fn spaced(b: &[u8]) -> String {
@@ -270,13 +271,13 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
         .position(|&b| b != 0x7E)
         .map_or(rest.len() - 1, |p| p - 1);
     let candidate = &rest[start..];
-    if let Some(&b) = candidate.get(1) {
-        if b >> 4 != 0xA {
-            return Failure(format!(
-                "input offset {}: expected the format field of a frame (0xA_) after the flag, found 0x{b:02X}",
-                pos + start + 1
-            ));
-        }
+    if let Some(&b) = candidate.get(1)
+        && b >> 4 != 0xA
+    {
+        return Failure(format!(
+            "input offset {}: expected the format field of a frame (0xA_) after the flag, found 0x{b:02X}",
+            pos + start + 1
+        ));
     }
     let declared = match candidate {
         [_, f0, f1, ..] => ((usize::from(*f0) & 0x07) << 8 | usize::from(*f1)) + 2,
@@ -366,7 +367,10 @@ fn frame_fields(f: &HdlcFrame<&[u8]>, offset: usize) -> (Map<String, Value>, Vec
     m.insert("info_hex".into(), json!(hex(f.info())));
 
     let mut lines = vec![
-        format!("hdlc frame, {} bytes at offset {offset}", f.as_bytes().len()),
+        format!(
+            "hdlc frame, {} bytes at offset {offset}",
+            f.as_bytes().len()
+        ),
         format!(
             "  format: type {} (0x{:X}), {}, length {}",
             3,

@@ -10,4 +10,3 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-

@@ -143,7 +143,6 @@ pub enum Error {
     /// The link is still busy with an earlier APDU or command (caller error).
     #[error("the link is busy: wait for the previous APDU or command to complete")]
     LinkBusy,
-
     // ---- application layer (A-XDR, ACSE, xDLMS) -------------------------------------------
 
     // ---- security ---------------------------------------------------------------------------

@@ -270,7 +270,10 @@ impl<'a> WrapperRepr<'a> {
             _ => ByteOrder::BigEndian,
         };
         if order == ByteOrder::BigEndian {
-            return Ok((WrapperRepr::parse(&WrapperPdu::new_unchecked(bytes))?, order));
+            return Ok((
+                WrapperRepr::parse(&WrapperPdu::new_unchecked(bytes))?,
+                order,
+            ));
         }
         let Some(header) = bytes.first_chunk::<HEADER_LEN>() else {
             return Err(Error::Truncated {
@@ -279,7 +282,10 @@ impl<'a> WrapperRepr<'a> {
                 needed: HEADER_LEN - bytes.len(),
             });
         };
-        let word = |i: usize| order.read([header[i], header[i + 1]]);
+        let word = |i: usize| match header.get(i..i + 2) {
+            Some(&[a, b]) => order.read([a, b]),
+            _ => 0,
+        };
         let total = HEADER_LEN + usize::from(word(6));
         let apdu = bytes.get(field::APDU..total).ok_or(Error::Truncated {
             field: "wrapper APDU",
@@ -386,10 +392,10 @@ pub enum WrapperScan {
 #[must_use]
 pub fn scan(buf: &[u8]) -> WrapperScan {
     let Some(header) = buf.first_chunk::<HEADER_LEN>() else {
-        if let Some(&[a, b]) = buf.first_chunk::<2>() {
-            if [a, b] != WRAPPER_VERSION.to_be_bytes() {
-                return bad_version(buf, u16::from_be_bytes([a, b]));
-            }
+        if let Some(&[a, b]) = buf.first_chunk::<2>()
+            && [a, b] != WRAPPER_VERSION.to_be_bytes()
+        {
+            return bad_version(buf, u16::from_be_bytes([a, b]));
         }
         return WrapperScan::Incomplete {
             needed: HEADER_LEN - buf.len(),
@@ -412,9 +418,7 @@ pub fn scan(buf: &[u8]) -> WrapperScan {
 fn bad_version(buf: &[u8], found: u16) -> WrapperScan {
     // Drop up to the next place a header could start (`00 01`, or a final `00`).
     let discard = (1..buf.len())
-        .find(|&i| {
-            buf.get(i) == Some(&0x00) && buf.get(i + 1).is_none_or(|&b| b == 0x01)
-        })
+        .find(|&i| buf.get(i) == Some(&0x00) && buf.get(i + 1).is_none_or(|&b| b == 0x01))
         .unwrap_or(buf.len().max(1));
     WrapperScan::Invalid {
         discard,
@@ -595,7 +599,8 @@ mod tests {
     // UDP push, wPorts 1 -> 1, 70-byte general-glo-ciphering APDU.
     const WRAP_01: &str = "0001000100010046db082f192291991641033b30000001e5025ce9d2271fd78be8c204211a916a9d7f587e0a7a814cadea89e9593f01f92ea8c087b5bdfdefeab6becf282dfe49c08f5be6dc8400";
     // openmuc jDLMS (xdom/jdlms) WrapperHeaderTest::decode1 (WRAP-02): 16 -> 17, 34-byte AARQ.
-    const WRAP_02: &str = "0001001000110022602080020780a109060760857405080102be0f040d01000000065f0400181a200000";
+    const WRAP_02: &str =
+        "0001001000110022602080020780a109060760857405080102be0f040d01000000065f0400181a200000";
 
     #[test]
     fn deconstruct() {
@@ -637,7 +642,11 @@ mod tests {
     #[test]
     fn emit() {
         let b = hex(WRAP_02);
-        let repr = WrapperRepr { source_wport: 16, destination_wport: 17, apdu: &b[8..] };
+        let repr = WrapperRepr {
+            source_wport: 16,
+            destination_wport: 17,
+            apdu: &b[8..],
+        };
         assert_eq!(repr.buffer_len(), 42);
         let mut out = [0xA5u8; 50];
         assert_eq!(repr.emit(&mut out), Ok(42));
@@ -652,38 +661,70 @@ mod tests {
         b[0] = 0x10;
         assert_eq!(
             WrapperPdu::new_checked(&b[..]).map(|_| ()),
-            Err(Error::BadWrapperVersion { offset: 0, found: 0x1001 })
+            Err(Error::BadWrapperVersion {
+                offset: 0,
+                found: 0x1001
+            })
         );
         b[0] = 0x00;
         b[1] = 0x02;
         assert_eq!(
             WrapperRepr::parse_datagram(&b).map(|_| ()),
-            Err(Error::BadWrapperVersion { offset: 0, found: 0x0002 })
+            Err(Error::BadWrapperVersion {
+                offset: 0,
+                found: 0x0002
+            })
         );
         let b = hex(WRAP_02);
         assert_eq!(
             WrapperPdu::new_checked(&b[..5]).map(|_| ()),
-            Err(Error::Truncated { field: "wrapper header", offset: 5, needed: 3 })
+            Err(Error::Truncated {
+                field: "wrapper header",
+                offset: 5,
+                needed: 3
+            })
         );
         assert_eq!(
             WrapperPdu::new_checked(&b[..40]).map(|_| ()),
-            Err(Error::Truncated { field: "wrapper APDU", offset: 40, needed: 2 })
+            Err(Error::Truncated {
+                field: "wrapper APDU",
+                offset: 40,
+                needed: 2
+            })
         );
         let mut long = b.clone();
         long.push(0);
         assert_eq!(
             WrapperRepr::parse_datagram(&long),
-            Err(Error::LengthMismatch { declared: 34, actual: 35 })
+            Err(Error::LengthMismatch {
+                declared: 34,
+                actual: 35
+            })
         );
         let mut small = [0u8; 4];
         let repr = WrapperRepr::parse_datagram(&b).unwrap();
-        assert_eq!(repr.emit(&mut small), Err(Error::BufferTooSmall { needed: 42, available: 4 }));
+        assert_eq!(
+            repr.emit(&mut small),
+            Err(Error::BufferTooSmall {
+                needed: 42,
+                available: 4
+            })
+        );
         let huge = std::vec![0u8; 70_000];
-        let repr = WrapperRepr { apdu: &huge, ..repr };
-        assert!(matches!(repr.emit(&mut small), Err(Error::InvalidArgument { .. })));
+        let repr = WrapperRepr {
+            apdu: &huge,
+            ..repr
+        };
+        assert!(matches!(
+            repr.emit(&mut small),
+            Err(Error::InvalidArgument { .. })
+        ));
         // Accessors on garbage.
         let junk = WrapperPdu::new_unchecked(&[0x00][..]);
-        assert_eq!((junk.version(), junk.length(), junk.apdu()), (0, 0, &[][..]));
+        assert_eq!(
+            (junk.version(), junk.length(), junk.apdu()),
+            (0, 0, &[][..])
+        );
     }
 
     #[test]
@@ -700,9 +741,14 @@ mod tests {
         assert_eq!(order, ByteOrder::LittleEndian);
         assert_eq!(repr, WrapperRepr::parse_datagram(&be).unwrap());
         let mut out = [0u8; 64];
-        let n = repr.emit_with_order(ByteOrder::LittleEndian, &mut out).unwrap();
+        let n = repr
+            .emit_with_order(ByteOrder::LittleEndian, &mut out)
+            .unwrap();
         assert_eq!(&out[..n], &le[..]);
-        assert_eq!(WrapperRepr::parse_lenient(&be).unwrap().1, ByteOrder::BigEndian);
+        assert_eq!(
+            WrapperRepr::parse_lenient(&be).unwrap().1,
+            ByteOrder::BigEndian
+        );
         assert!(WrapperRepr::parse_lenient(&le[..5]).is_err());
         assert!(WrapperRepr::parse_lenient(&le[..20]).is_err());
     }
@@ -718,12 +764,21 @@ mod tests {
             scan(&[0x12, 0x00, 0x01, 0x00]),
             WrapperScan::Invalid {
                 discard: 1,
-                error: Error::BadWrapperVersion { offset: 0, found: 0x1200 }
+                error: Error::BadWrapperVersion {
+                    offset: 0,
+                    found: 0x1200
+                }
             }
         );
-        assert!(matches!(scan(&[0x12, 0x34]), WrapperScan::Invalid { discard: 2, .. }));
+        assert!(matches!(
+            scan(&[0x12, 0x34]),
+            WrapperScan::Invalid { discard: 2, .. }
+        ));
         // A final 00 may start the next header: it is kept.
-        assert!(matches!(scan(&[0x12, 0x00]), WrapperScan::Invalid { discard: 1, .. }));
+        assert!(matches!(
+            scan(&[0x12, 0x00]),
+            WrapperScan::Invalid { discard: 1, .. }
+        ));
     }
 
     #[test]
@@ -746,7 +801,16 @@ mod tests {
                 }
             }
             assert_eq!(got, [34, 34], "chunk {chunk}");
-            assert_eq!(errors, [(78, Error::ApduTooLong { len: 70, capacity: 52 })]);
+            assert_eq!(
+                errors,
+                [(
+                    78,
+                    Error::ApduTooLong {
+                        len: 70,
+                        capacity: 52
+                    }
+                )]
+            );
             assert!(!s.has_partial_pdu());
         }
     }
@@ -771,7 +835,10 @@ mod tests {
         let mut input = &wire[3..];
         assert!(matches!(
             tiny.poll(&mut input),
-            Some(WrapperEvent::Discarded { error: Error::BufferTooSmall { .. }, .. })
+            Some(WrapperEvent::Discarded {
+                error: Error::BufferTooSmall { .. },
+                ..
+            })
         ));
     }
 

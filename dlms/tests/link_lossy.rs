@@ -253,9 +253,7 @@ fn run(s: &Scenario) -> Outcome {
         // The next request once the previous response arrived.
         if connected && !disconnecting && client.can_send() && requests_sent == responses_seen {
             if requests_sent < s.pairs {
-                client
-                    .send(&apdu(s.seed, 0, requests_sent), now)
-                    .unwrap();
+                client.send(&apdu(s.seed, 0, requests_sent), now).unwrap();
                 requests_sent += 1;
                 moved = true;
             } else {
@@ -311,10 +309,30 @@ fn lossy_channel() {
         split_ppm: 50_000,
     };
     let scenarios = [
-        Scenario { seed: 0x5EED_0001, pairs: 5000, params: p(128, 1), faults: Some(five_percent) },
-        Scenario { seed: 0x5EED_0002, pairs: 1250, params: p(256, 3), faults: None },
-        Scenario { seed: 0x5EED_0003, pairs: 1250, params: p(1024, 7), faults: None },
-        Scenario { seed: 0x5EED_0004, pairs: 1250, params: p(512, 1), faults: None },
+        Scenario {
+            seed: 0x5EED_0001,
+            pairs: 5000,
+            params: p(128, 1),
+            faults: Some(five_percent),
+        },
+        Scenario {
+            seed: 0x5EED_0002,
+            pairs: 1250,
+            params: p(256, 3),
+            faults: None,
+        },
+        Scenario {
+            seed: 0x5EED_0003,
+            pairs: 1250,
+            params: p(1024, 7),
+            faults: None,
+        },
+        Scenario {
+            seed: 0x5EED_0004,
+            pairs: 1250,
+            params: p(512, 1),
+            faults: None,
+        },
     ];
     let mut totals = FaultCounts::default();
     for s in &scenarios {
@@ -368,5 +386,7 @@ fn lossy_channel() {
         totals.duplicated,
         totals.split
     );
-    assert!(totals.dropped > 0 && totals.corrupted > 0 && totals.duplicated > 0 && totals.split > 0);
+    assert!(
+        totals.dropped > 0 && totals.corrupted > 0 && totals.duplicated > 0 && totals.split > 0
+    );
 }

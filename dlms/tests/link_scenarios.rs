@@ -4,8 +4,8 @@
 
 use dlms::Error;
 use dlms::hdlc::{
-    Address, AddressSize, Control, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr,
-    HdlcParameters, Llc,
+    Address, AddressSize, Control, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr, HdlcParameters,
+    Llc,
 };
 use dlms::link::{
     ClientConfig, ClientState, DisconnectReason, Duration, HdlcClient, HdlcServer, Instant,
@@ -166,7 +166,9 @@ fn notes_example_frames_byte_exact() {
     let ua = server_out(&mut s, now);
     assert_eq!(
         ua,
-        [hex("7E A0 1F 21 02 23 73 E6 C7 81 80 12 05 01 80 06 01 80 07 04 00 00 00 01 08 04 00 00 00 01 53 3B 7E")]
+        [hex(
+            "7E A0 1F 21 02 23 73 E6 C7 81 80 12 05 01 80 06 01 80 07 04 00 00 00 01 08 04 00 00 00 01 53 3B 7E"
+        )]
     );
     assert_eq!(
         to_client(&mut c, &ua[0], now),
@@ -177,7 +179,9 @@ fn notes_example_frames_byte_exact() {
     c.send(&get, now).unwrap();
     assert_eq!(
         client_out(&mut c, now),
-        [hex("7E A0 1A 02 23 21 10 E6 70 E6 E6 00 C0 01 C1 00 03 01 00 01 08 00 FF 02 00 32 68 7E")]
+        [hex(
+            "7E A0 1A 02 23 21 10 E6 70 E6 E6 00 C0 01 C1 00 03 01 00 01 08 00 FF 02 00 32 68 7E"
+        )]
     );
     // DISC and the UA without information field (notes §2.9, §2.7).
     let mut c2 = client_with(ClientConfig::new(client16(), server_1_17()));
@@ -188,15 +192,24 @@ fn notes_example_frames_byte_exact() {
     let disc = client_out(&mut c2, now);
     assert_eq!(disc, [hex("7E A0 08 02 23 21 53 B1 A2 7E")]);
     to_server(&mut s, &disc[0], now);
-    assert_eq!(server_out(&mut s, now), [hex("7E A0 08 21 02 23 73 7A 43 7E")]);
-    // DISC again, now disconnected: DM (notes §2.9).
-    to_server(&mut s, &disc[0], now);
-    assert_eq!(server_out(&mut s, now), [hex("7E A0 08 21 02 23 1F 10 EA 7E")]);
-    // UI push with an empty DataNotification (notes §2.11).
-    s.push(client16(), &hex("0F 00 00 00 01 00 00"), now).unwrap();
     assert_eq!(
         server_out(&mut s, now),
-        [hex("7E A0 14 21 02 23 13 0C E3 E6 E7 00 0F 00 00 00 01 00 00 73 A8 7E")]
+        [hex("7E A0 08 21 02 23 73 7A 43 7E")]
+    );
+    // DISC again, now disconnected: DM (notes §2.9).
+    to_server(&mut s, &disc[0], now);
+    assert_eq!(
+        server_out(&mut s, now),
+        [hex("7E A0 08 21 02 23 1F 10 EA 7E")]
+    );
+    // UI push with an empty DataNotification (notes §2.11).
+    s.push(client16(), &hex("0F 00 00 00 01 00 00"), now)
+        .unwrap();
+    assert_eq!(
+        server_out(&mut s, now),
+        [hex(
+            "7E A0 14 21 02 23 13 0C E3 E6 E7 00 0F 00 00 00 01 00 00 73 A8 7E"
+        )]
     );
 }
 
@@ -236,7 +249,10 @@ fn notes_example_exchange_control_bytes() {
     c_to_s(&mut c, &mut s, &mut log);
     s_to_c(&mut s, &mut c, &mut log);
     c.send(&[0x60, 0x00], now).unwrap(); // stands for the AARQ
-    assert_eq!(c_to_s(&mut c, &mut s, &mut log), [Ev::Apdu(vec![0x60, 0x00])]);
+    assert_eq!(
+        c_to_s(&mut c, &mut s, &mut log),
+        [Ev::Apdu(vec![0x60, 0x00])]
+    );
     s.send(&[0x61, 0x00], now).unwrap(); // the AARE
     let ev = s_to_c(&mut s, &mut c, &mut log);
     assert_eq!(ev, [Ev::Sent, Ev::Apdu(vec![0x61, 0x00])]);
@@ -255,7 +271,9 @@ fn notes_example_exchange_control_bytes() {
     s_to_c(&mut s, &mut c, &mut log);
     assert_eq!(
         log,
-        [0x93, 0x73, 0x10, 0x30, 0x32, 0x52, 0x51, 0x54, 0x74, 0x53, 0x73]
+        [
+            0x93, 0x73, 0x10, 0x30, 0x32, 0x52, 0x51, 0x54, 0x74, 0x53, 0x73
+        ]
     );
 }
 
@@ -294,7 +312,10 @@ fn negotiation_with_real_ua_frames() {
         "7ea01e610373b57c81801205018006013e07040000000108040000000107227e",
         big,
     );
-    assert_eq!(ev, [Ev::Connected(p(62, 128), Address::server(1, None).unwrap())]);
+    assert_eq!(
+        ev,
+        [Ev::Connected(p(62, 128), Address::server(1, None).unwrap())]
+    );
     // jDLMS HdlcFrameTest::decode2 (HDLC-12): Kamstrup, max-info 116 as 2-byte values.
     let ev = connect_to_ua(
         Address::client(17).unwrap(),
@@ -302,7 +323,13 @@ fn negotiation_with_real_ua_frames() {
         "7ea021230201737a5b81801405020074060200740704000000010804000000016a0b7e",
         big,
     );
-    assert_eq!(ev, [Ev::Connected(p(116, 116), Address::server(1, Some(0)).unwrap())]);
+    assert_eq!(
+        ev,
+        [Ev::Connected(
+            p(116, 116),
+            Address::server(1, Some(0)).unwrap()
+        )]
+    );
     // u9n TestUAFrame (HDLC-03): 154.
     let ev = connect_to_ua(
         client16(),
@@ -328,7 +355,13 @@ fn negotiation_with_real_ua_frames() {
         "7ea0210502217380bc8180140502010006020100070400000001080400000001696d7e",
         HdlcParameters::DEFAULT,
     );
-    assert_eq!(ev, [Ev::Connected(p(128, 128), Address::server(1, Some(16)).unwrap())]);
+    assert_eq!(
+        ev,
+        [Ev::Connected(
+            p(128, 128),
+            Address::server(1, Some(16)).unwrap()
+        )]
+    );
 }
 
 #[test]
@@ -353,7 +386,10 @@ fn server_answering_without_physical_address() {
     let mut c = client_with(ClientConfig::new(client16(), server_1_17()));
     c.connect(Instant::ZERO).unwrap();
     client_out(&mut c, Instant::ZERO);
-    let other = HdlcFrameRepr { src: Address::server(1, Some(18)).unwrap(), ..ua };
+    let other = HdlcFrameRepr {
+        src: Address::server(1, Some(18)).unwrap(),
+        ..ua
+    };
     let n = other.emit_to_slice(&mut buf).unwrap();
     assert!(to_client(&mut c, &buf[..n], Instant::ZERO).is_empty());
     assert_eq!(c.state(), ClientState::Connecting);
@@ -381,7 +417,12 @@ fn unescaped_flag_in_ua_parameters() {
     for b in buf[..n].chunks(1) {
         ev.extend(to_client(&mut c, b, Instant::ZERO));
     }
-    let p = HdlcParameters { max_info_tx: 126, max_info_rx: 126, window_tx: 1, window_rx: 1 };
+    let p = HdlcParameters {
+        max_info_tx: 126,
+        max_info_rx: 126,
+        window_tx: 1,
+        window_rx: 1,
+    };
     assert_eq!(ev, [Ev::Connected(p, server_1_17())]);
 }
 
@@ -398,7 +439,10 @@ fn dm_to_snrm_with_parameters_retries_without() {
     let second = client_out(&mut c, now);
     assert_eq!(second, [hex("7E A0 08 02 23 21 93 BD 64 7E")]);
     // A second DM: refused.
-    assert_eq!(to_client(&mut c, &dm, now), [Ev::Disconnected(DisconnectReason::Refused)]);
+    assert_eq!(
+        to_client(&mut c, &dm, now),
+        [Ev::Disconnected(DisconnectReason::Refused)]
+    );
     assert_eq!(c.state(), ClientState::Disconnected);
 }
 
@@ -411,7 +455,10 @@ fn optical_echo_is_dropped() {
     let snrm = client_out(&mut c, now).remove(0);
     assert!(to_client(&mut c, &snrm, now).is_empty());
     let ua = hex("7E A0 08 21 02 23 73 7A 43 7E");
-    assert!(matches!(to_client(&mut c, &ua, now)[..], [Ev::Connected(..)]));
+    assert!(matches!(
+        to_client(&mut c, &ua, now)[..],
+        [Ev::Connected(..)]
+    ));
     assert_eq!(c.stats().echoes, 1);
     // An echo that the deframer's fingerprint missed (two frames sent back to back) is
     // recognised by its addresses: from us, to the server.
@@ -423,7 +470,13 @@ fn optical_echo_is_dropped() {
 // ---- pushes outside a connection ---------------------------------------------------------------
 
 fn frame(segmented: bool, dst: Address, src: Address, control: Control, info: &[u8]) -> Vec<u8> {
-    let repr = HdlcFrameRepr { segmented, dst, src, control, info };
+    let repr = HdlcFrameRepr {
+        segmented,
+        dst,
+        src,
+        control,
+        info,
+    };
     let mut out = vec![0u8; repr.buffer_len()];
     repr.emit_to_slice(&mut out).unwrap();
     out
@@ -445,7 +498,11 @@ fn kaifa_i_frame_push_without_snrm() {
         false,
         Address::NO_STATION,
         Address::server(1, Some(0)).unwrap(),
-        Control::I { ns: 0, nr: 0, pf: true },
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
         &info,
     );
     assert_eq!(&push[..8], &hex("7E A0 27 01 02 01 10 5A")[..]);
@@ -469,7 +526,11 @@ fn ui_push_to_broadcast_destination() {
     // notes §12.1 item 4 (Landis+Gyr E450): destination CE FF (upper 103, lower 127) from 03;
     // EPRI Green Book example (HDLC-17): CE FF from CD, information field LLC + opaque bytes.
     let mut l = listener();
-    let ev = to_client(&mut l, &hex("7ea013ceffcd1361d5e6e6001d64001400002c667e"), Instant::ZERO);
+    let ev = to_client(
+        &mut l,
+        &hex("7ea013ceffcd1361d5e6e6001d64001400002c667e"),
+        Instant::ZERO,
+    );
     assert_eq!(
         ev,
         [Ev::Push {
@@ -482,8 +543,16 @@ fn ui_push_to_broadcast_destination() {
     );
     // Norway HAN (item 8): client 32 from upper 4 / lower 65.
     let src = Address::server(4, Some(65)).unwrap();
-    let f = frame(false, Address::client(32).unwrap(), src, Control::Ui { pf: true }, &hex("E6E7000F0000000100"));
-    assert!(matches!(&to_client(&mut l, &f, Instant::ZERO)[..], [Ev::Push { src: s, .. }] if *s == src));
+    let f = frame(
+        false,
+        Address::client(32).unwrap(),
+        src,
+        Control::Ui { pf: true },
+        &hex("E6E7000F0000000100"),
+    );
+    assert!(
+        matches!(&to_client(&mut l, &f, Instant::ZERO)[..], [Ev::Push { src: s, .. }] if *s == src)
+    );
 }
 
 #[test]
@@ -517,7 +586,13 @@ fn iskra_segmented_ui_push_and_resync() {
     // The duplicated last segment alone is a push of its own (without LLC): it is handed up
     // as such rather than concatenated to anything.
     assert!(matches!(&ev[1], Ev::Push { apdu: a, llc: None, .. } if a[..] == parts[2][..]));
-    let later = frame(false, dst, src, Control::Ui { pf: true }, &hex("E6E7000F01"));
+    let later = frame(
+        false,
+        dst,
+        src,
+        Control::Ui { pf: true },
+        &hex("E6E7000F01"),
+    );
     let ev = to_client(&mut l, &later, Instant::from_millis(1000));
     assert!(matches!(&ev[..], [Ev::Push { apdu: a, .. }] if *a == [0x0F, 0x01]));
     assert_eq!(l.stats().inter_octet_timeouts, 1);
@@ -530,8 +605,20 @@ fn gbt_blocks_in_independent_ui_frames() {
     let dst = Address::client(16).unwrap();
     let src = Address::server(1, None).unwrap();
     let mut l = listener();
-    let first = frame(false, dst, src, Control::Ui { pf: true }, &hex("E6E700 E0 40 00 01 00 00 05 DB 08 01 02"));
-    let second = frame(false, dst, src, Control::Ui { pf: true }, &hex("E0 C0 00 02 00 00 03 03 04 05"));
+    let first = frame(
+        false,
+        dst,
+        src,
+        Control::Ui { pf: true },
+        &hex("E6E700 E0 40 00 01 00 00 05 DB 08 01 02"),
+    );
+    let second = frame(
+        false,
+        dst,
+        src,
+        Control::Ui { pf: true },
+        &hex("E0 C0 00 02 00 00 03 03 04 05"),
+    );
     let mut wire = first;
     wire.extend(second);
     let ev = to_client(&mut l, &wire, Instant::ZERO);
@@ -550,15 +637,36 @@ fn long_push_frames() {
     let mut l = client_with(cfg);
     for total in [491usize, 579] {
         let info = vec![0x5A; total - 12];
-        let f = frame(false, client16(), server_1_17(), Control::Ui { pf: true }, &info);
+        let f = frame(
+            false,
+            client16(),
+            server_1_17(),
+            Control::Ui { pf: true },
+            &info,
+        );
         assert_eq!(f.len(), total);
         let ev = to_client(&mut l, &f, Instant::ZERO);
         assert!(matches!(&ev[..], [Ev::Push { apdu, .. }] if apdu.len() == total - 12));
     }
-    assert_eq!(hex("7EA1E9")[1..], frame(false, client16(), server_1_17(), Control::Ui { pf: true }, &[0; 479])[1..3]);
+    assert_eq!(
+        hex("7EA1E9")[1..],
+        frame(
+            false,
+            client16(),
+            server_1_17(),
+            Control::Ui { pf: true },
+            &[0; 479]
+        )[1..3]
+    );
     // The default listener (128-byte information fields) drops such a frame and says so.
     let mut small = listener();
-    let f = frame(false, client16(), server_1_17(), Control::Ui { pf: true }, &[0; 479]);
+    let f = frame(
+        false,
+        client16(),
+        server_1_17(),
+        Control::Ui { pf: true },
+        &[0; 479],
+    );
     assert!(to_client(&mut small, &f, Instant::ZERO).is_empty());
     assert!(small.stats().bad_frames > 0);
 }
@@ -568,9 +676,21 @@ fn pushes_can_be_restricted_to_the_configured_server() {
     let mut cfg = ClientConfig::new(client16(), server_1_17());
     cfg.accept_pushes = false;
     let mut l = client_with(cfg);
-    let foreign = frame(false, client16(), Address::server(2, None).unwrap(), Control::Ui { pf: true }, &[1]);
+    let foreign = frame(
+        false,
+        client16(),
+        Address::server(2, None).unwrap(),
+        Control::Ui { pf: true },
+        &[1],
+    );
     assert!(to_client(&mut l, &foreign, Instant::ZERO).is_empty());
-    let ours = frame(false, client16(), server_1_17(), Control::Ui { pf: true }, &[1]);
+    let ours = frame(
+        false,
+        client16(),
+        server_1_17(),
+        Control::Ui { pf: true },
+        &[1],
+    );
     assert_eq!(to_client(&mut l, &ours, Instant::ZERO).len(), 1);
 }
 
@@ -595,14 +715,25 @@ fn client_gives_up_after_retries() {
     }
     assert_eq!(sent, 3);
     assert_eq!(now, Instant::from_millis(9000));
-    assert!(matches!(c.poll_event(), Some(LinkEvent::Disconnected { reason: DisconnectReason::NoResponse })));
+    assert!(matches!(
+        c.poll_event(),
+        Some(LinkEvent::Disconnected {
+            reason: DisconnectReason::NoResponse
+        })
+    ));
 }
 
 #[test]
 fn frame_reject_and_dm_take_the_link_down() {
     let (mut c, _) = connected_pair(HdlcParameters::DEFAULT);
     while c.poll_event().is_some() {}
-    let frmr = frame(false, client16(), server_1_17(), Control::Frmr { pf: true }, &[0x2F, 0x64, 0x01]);
+    let frmr = frame(
+        false,
+        client16(),
+        server_1_17(),
+        Control::Frmr { pf: true },
+        &[0x2F, 0x64, 0x01],
+    );
     let ev = to_client(&mut c, &frmr, Instant::ZERO);
     assert_eq!(
         ev,
@@ -614,7 +745,10 @@ fn frame_reject_and_dm_take_the_link_down() {
     let (mut c, _) = connected_pair(HdlcParameters::DEFAULT);
     while c.poll_event().is_some() {}
     let dm = hex("7E A0 08 21 02 23 1F 10 EA 7E");
-    assert_eq!(to_client(&mut c, &dm, Instant::ZERO), [Ev::Disconnected(DisconnectReason::Peer)]);
+    assert_eq!(
+        to_client(&mut c, &dm, Instant::ZERO),
+        [Ev::Disconnected(DisconnectReason::Peer)]
+    );
 }
 
 #[test]
@@ -628,7 +762,10 @@ fn busy_server_and_polling() {
     }
     let rnr = server_out(&mut s, now);
     assert_eq!(rnr.len(), 1);
-    assert!(matches!(HdlcFrame::new_checked(&rnr[0][..]).unwrap().control(), Control::Rnr { nr: 0, pf: true }));
+    assert!(matches!(
+        HdlcFrame::new_checked(&rnr[0][..]).unwrap().control(),
+        Control::Rnr { nr: 0, pf: true }
+    ));
     to_client(&mut c, &rnr[0], now);
     // The client polls after the poll interval, with RR.
     assert!(client_out(&mut c, now).is_empty());
@@ -636,14 +773,23 @@ fn busy_server_and_polling() {
     assert_eq!(now, Instant::from_millis(100));
     s.set_busy(false);
     let poll = client_out(&mut c, now);
-    assert!(matches!(HdlcFrame::new_checked(&poll[0][..]).unwrap().control(), Control::Rr { nr: 0, pf: true }));
+    assert!(matches!(
+        HdlcFrame::new_checked(&poll[0][..]).unwrap().control(),
+        Control::Rr { nr: 0, pf: true }
+    ));
     to_server(&mut s, &poll[0], now);
     let rr = server_out(&mut s, now);
     to_client(&mut c, &rr[0], now);
     // Not busy any more: the request goes again.
     let again = client_out(&mut c, now);
-    assert!(matches!(HdlcFrame::new_checked(&again[0][..]).unwrap().control(), Control::I { ns: 0, .. }));
-    assert_eq!(to_server(&mut s, &again[0], now), [Ev::Apdu(vec![0xC0, 0x01])]);
+    assert!(matches!(
+        HdlcFrame::new_checked(&again[0][..]).unwrap().control(),
+        Control::I { ns: 0, .. }
+    ));
+    assert_eq!(
+        to_server(&mut s, &again[0], now),
+        [Ev::Apdu(vec![0xC0, 0x01])]
+    );
 }
 
 #[test]
@@ -660,7 +806,10 @@ fn keepalive_polls() {
     assert_eq!(t, Instant::from_millis(30_000));
     c.handle_timeout(t);
     let rr = client_out(&mut c, t);
-    assert!(matches!(HdlcFrame::new_checked(&rr[0][..]).unwrap().control(), Control::Rr { pf: true, .. }));
+    assert!(matches!(
+        HdlcFrame::new_checked(&rr[0][..]).unwrap().control(),
+        Control::Rr { pf: true, .. }
+    ));
     // The keep-alive also resets the server's inactivity timer.
     to_server(&mut s, &rr[0], t);
     assert_eq!(s.poll_timeout(), Some(t + Duration::from_secs(120)));
@@ -669,15 +818,34 @@ fn keepalive_polls() {
 // ---- server behaviour ------------------------------------------------------------------------
 
 fn snrm(client: Address) -> Vec<u8> {
-    frame(false, server_1_17(), client, Control::Snrm { pf: true }, &[])
+    frame(
+        false,
+        server_1_17(),
+        client,
+        Control::Snrm { pf: true },
+        &[],
+    )
 }
 
 #[test]
 fn server_in_disconnected_mode_answers_dm() {
     let mut s = server_with(ServerConfig::new(server_1_17()));
-    let i = frame(false, server_1_17(), client16(), Control::I { ns: 0, nr: 0, pf: true }, &hex("E6E600C001"));
+    let i = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
+        &hex("E6E600C001"),
+    );
     assert!(to_server(&mut s, &i, Instant::ZERO).is_empty());
-    assert_eq!(server_out(&mut s, Instant::ZERO), [hex("7E A0 08 21 02 23 1F 10 EA 7E")]);
+    assert_eq!(
+        server_out(&mut s, Instant::ZERO),
+        [hex("7E A0 08 21 02 23 1F 10 EA 7E")]
+    );
 }
 
 #[test]
@@ -687,16 +855,31 @@ fn server_frame_reject() {
     to_server(&mut s, &snrm(client16()), now);
     server_out(&mut s, now);
     // An unknown control field (0x2F) is rejected with W set.
-    let bad = frame(false, server_1_17(), client16(), Control::Unknown(0x2F), &[]);
+    let bad = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::Unknown(0x2F),
+        &[],
+    );
     to_server(&mut s, &bad, now);
     assert_eq!(s.state(), ServerState::FrameReject);
     let out = server_out(&mut s, now);
     let f = HdlcFrame::new_checked(&out[0][..]).unwrap();
     assert_eq!(f.control(), Control::Frmr { pf: true });
     let info = FrmrInfo::parse(f.info()).unwrap();
-    assert_eq!((info.rejected_control, info.w, info.x, info.y), (0x2F, true, false, false));
+    assert_eq!(
+        (info.rejected_control, info.w, info.x, info.y),
+        (0x2F, true, false, false)
+    );
     // Repeated on every poll until SNRM.
-    let rr = frame(false, server_1_17(), client16(), Control::Rr { nr: 0, pf: true }, &[]);
+    let rr = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::Rr { nr: 0, pf: true },
+        &[],
+    );
     to_server(&mut s, &rr, now);
     assert_eq!(control(&server_out(&mut s, now)[0]), 0x97);
     let ev = to_server(&mut s, &snrm(client16()), now);
@@ -705,7 +888,13 @@ fn server_frame_reject() {
     assert_eq!(s.state(), ServerState::Connected);
     assert_eq!(control(&server_out(&mut s, now)[0]), 0x73);
     // An RR with an information field: W and X.
-    let rr_info = frame(false, server_1_17(), client16(), Control::Rr { nr: 0, pf: true }, &[1]);
+    let rr_info = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::Rr { nr: 0, pf: true },
+        &[1],
+    );
     to_server(&mut s, &rr_info, now);
     let out = server_out(&mut s, now);
     let info = FrmrInfo::parse(HdlcFrame::new_checked(&out[0][..]).unwrap().info()).unwrap();
@@ -713,7 +902,17 @@ fn server_frame_reject() {
     // An I-frame longer than the negotiated 128 bytes: Y.
     to_server(&mut s, &snrm(client16()), now);
     server_out(&mut s, now);
-    let long = frame(false, server_1_17(), client16(), Control::I { ns: 0, nr: 0, pf: true }, &[0; 129]);
+    let long = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
+        &[0; 129],
+    );
     to_server(&mut s, &long, now);
     let out = server_out(&mut s, now);
     let info = FrmrInfo::parse(HdlcFrame::new_checked(&out[0][..]).unwrap().info()).unwrap();
@@ -727,28 +926,79 @@ fn server_ignores_other_stations() {
     let now = Instant::ZERO;
     // Another physical device, another logical device, and a 2-byte source (item 9).
     for f in [
-        frame(false, Address::server(1, Some(18)).unwrap(), client16(), Control::Snrm { pf: true }, &[]),
-        frame(false, Address::server(2, Some(17)).unwrap(), client16(), Control::Snrm { pf: true }, &[]),
-        frame(false, server_1_17(), Address::server(1, Some(1)).unwrap(), Control::Snrm { pf: true }, &[]),
+        frame(
+            false,
+            Address::server(1, Some(18)).unwrap(),
+            client16(),
+            Control::Snrm { pf: true },
+            &[],
+        ),
+        frame(
+            false,
+            Address::server(2, Some(17)).unwrap(),
+            client16(),
+            Control::Snrm { pf: true },
+            &[],
+        ),
+        frame(
+            false,
+            server_1_17(),
+            Address::server(1, Some(1)).unwrap(),
+            Control::Snrm { pf: true },
+            &[],
+        ),
     ] {
         assert!(to_server(&mut s, &f, now).is_empty());
         assert!(server_out(&mut s, now).is_empty());
     }
     assert_eq!(s.stats().foreign, 3);
     // Addressed without the physical address, or to all stations: accepted.
-    let short = frame(false, Address::server(1, None).unwrap(), client16(), Control::Snrm { pf: true }, &[]);
-    assert!(matches!(to_server(&mut s, &short, now)[..], [Ev::Connected(..)]));
+    let short = frame(
+        false,
+        Address::server(1, None).unwrap(),
+        client16(),
+        Control::Snrm { pf: true },
+        &[],
+    );
+    assert!(matches!(
+        to_server(&mut s, &short, now)[..],
+        [Ev::Connected(..)]
+    ));
     // The answer comes from the address as the client wrote it.
     let ua = server_out(&mut s, now);
-    assert_eq!(HdlcFrame::new_checked(&ua[0][..]).unwrap().src(), Address::server(1, None).unwrap());
+    assert_eq!(
+        HdlcFrame::new_checked(&ua[0][..]).unwrap().src(),
+        Address::server(1, None).unwrap()
+    );
     // While connected, frames from another client are ignored.
-    let other = frame(false, server_1_17(), Address::client(1).unwrap(), Control::Rr { nr: 0, pf: true }, &[]);
+    let other = frame(
+        false,
+        server_1_17(),
+        Address::client(1).unwrap(),
+        Control::Rr { nr: 0, pf: true },
+        &[],
+    );
     assert!(to_server(&mut s, &other, now).is_empty());
     assert!(server_out(&mut s, now).is_empty());
     // A broadcast UI frame is handed up, a broadcast command is not answered.
-    let ui = frame(false, Address::ALL_STATION, client16(), Control::Ui { pf: false }, &hex("E6E600C201"));
-    assert!(matches!(&to_server(&mut s, &ui, now)[..], [Ev::Push { .. }]));
-    let rr = frame(false, Address::ALL_STATION, client16(), Control::Rr { nr: 0, pf: true }, &[]);
+    let ui = frame(
+        false,
+        Address::ALL_STATION,
+        client16(),
+        Control::Ui { pf: false },
+        &hex("E6E600C201"),
+    );
+    assert!(matches!(
+        &to_server(&mut s, &ui, now)[..],
+        [Ev::Push { .. }]
+    ));
+    let rr = frame(
+        false,
+        Address::ALL_STATION,
+        client16(),
+        Control::Rr { nr: 0, pf: true },
+        &[],
+    );
     to_server(&mut s, &rr, now);
     assert!(server_out(&mut s, now).is_empty());
 }
@@ -761,7 +1011,13 @@ fn server_inactivity_and_inter_octet_timeouts() {
     server_out(&mut s, now);
     assert_eq!(s.poll_timeout(), Some(Instant::from_millis(120_000)));
     // A frame cut by a pause longer than 25 ms is dropped; the next frame is taken.
-    let rr = frame(false, server_1_17(), client16(), Control::Rr { nr: 0, pf: true }, &[]);
+    let rr = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::Rr { nr: 0, pf: true },
+        &[],
+    );
     to_server(&mut s, &rr[..5], Instant::from_millis(1000));
     to_server(&mut s, &rr[5..], Instant::from_millis(1100));
     assert!(server_out(&mut s, Instant::from_millis(1100)).is_empty());
@@ -776,7 +1032,12 @@ fn server_inactivity_and_inter_octet_timeouts() {
     assert_eq!(s.state(), ServerState::Connected);
     s.handle_timeout(t);
     assert_eq!(s.state(), ServerState::Disconnected);
-    assert!(matches!(s.poll_event(), Some(LinkEvent::Disconnected { reason: DisconnectReason::Inactivity })));
+    assert!(matches!(
+        s.poll_event(),
+        Some(LinkEvent::Disconnected {
+            reason: DisconnectReason::Inactivity
+        })
+    ));
     assert_eq!(s.poll_timeout(), None);
 }
 
@@ -786,7 +1047,10 @@ fn duplicates_are_delivered_once() {
     let now = Instant::ZERO;
     c.send(&[0xC0, 0x01, 0x02], now).unwrap();
     let i = client_out(&mut c, now);
-    assert_eq!(to_server(&mut s, &i[0], now), [Ev::Apdu(vec![0xC0, 0x01, 0x02])]);
+    assert_eq!(
+        to_server(&mut s, &i[0], now),
+        [Ev::Apdu(vec![0xC0, 0x01, 0x02])]
+    );
     // The same frame again (a retransmission after a lost answer): not delivered again, and
     // the server answers the poll.
     server_out(&mut s, now);
@@ -797,7 +1061,12 @@ fn duplicates_are_delivered_once() {
 
 #[test]
 fn windowed_transfer_in_both_directions() {
-    let p = HdlcParameters { max_info_tx: 32, max_info_rx: 32, window_tx: 3, window_rx: 3 };
+    let p = HdlcParameters {
+        max_info_tx: 32,
+        max_info_rx: 32,
+        window_tx: 3,
+        window_rx: 3,
+    };
     let (mut c, mut s) = connected_pair(p);
     let now = Instant::ZERO;
     let request: Vec<u8> = (0..200u8).collect();
@@ -805,7 +1074,10 @@ fn windowed_transfer_in_both_directions() {
     let burst = client_out(&mut c, now);
     // Three frames, P only on the third.
     assert_eq!(burst.len(), 3);
-    let pf: Vec<bool> = burst.iter().map(|f| HdlcFrame::new_checked(&f[..]).unwrap().control().pf()).collect();
+    let pf: Vec<bool> = burst
+        .iter()
+        .map(|f| HdlcFrame::new_checked(&f[..]).unwrap().control().pf())
+        .collect();
     assert_eq!(pf, [false, false, true]);
     let mut got = Vec::new();
     let mut pending = burst;
@@ -825,13 +1097,22 @@ fn windowed_transfer_in_both_directions() {
     // And a windowed response: the server speaks when polled, three frames, F on the third.
     let response: Vec<u8> = (0..200u8).rev().collect();
     s.send(&response, now).unwrap();
-    assert!(server_out(&mut s, now).is_empty(), "the server speaks only when polled");
+    assert!(
+        server_out(&mut s, now).is_empty(),
+        "the server speaks only when polled"
+    );
     let t = c.poll_timeout().unwrap();
     let poll = client_out(&mut c, t);
-    assert!(matches!(HdlcFrame::new_checked(&poll[0][..]).unwrap().control(), Control::Rr { pf: true, .. }));
+    assert!(matches!(
+        HdlcFrame::new_checked(&poll[0][..]).unwrap().control(),
+        Control::Rr { pf: true, .. }
+    ));
     to_server(&mut s, &poll[0], t);
     let burst = server_out(&mut s, t);
-    let pf: Vec<bool> = burst.iter().map(|f| HdlcFrame::new_checked(&f[..]).unwrap().control().pf()).collect();
+    let pf: Vec<bool> = burst
+        .iter()
+        .map(|f| HdlcFrame::new_checked(&f[..]).unwrap().control().pf())
+        .collect();
     assert_eq!(pf, [false, false, true]);
     let mut got = Vec::new();
     let mut pending = burst;

@@ -43,7 +43,12 @@ fn vectors_decode() {
         let b = hex(bytes);
         let pdu = WrapperPdu::new_checked(&b[..]).unwrap();
         assert_eq!(
-            (pdu.version(), pdu.source_wport(), pdu.destination_wport(), pdu.length()),
+            (
+                pdu.version(),
+                pdu.source_wport(),
+                pdu.destination_wport(),
+                pdu.length()
+            ),
             (version, src, dst, len),
             "{id}"
         );
@@ -89,7 +94,10 @@ fn rejected_versions() {
         b[..2].copy_from_slice(&version);
         assert_eq!(
             WrapperRepr::parse_datagram(&b),
-            Err(Error::BadWrapperVersion { offset: 0, found: u16::from_be_bytes(version) })
+            Err(Error::BadWrapperVersion {
+                offset: 0,
+                found: u16::from_be_bytes(version)
+            })
         );
     }
 }

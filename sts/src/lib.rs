@@ -9,4 +9,3 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-

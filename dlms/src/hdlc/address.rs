@@ -34,6 +34,12 @@ impl AddressSize {
         self as usize
     }
 
+    /// Always false: an address has at least one byte (provided for clippy's `len` convention).
+    #[must_use]
+    pub const fn is_empty(self) -> bool {
+        false
+    }
+
     /// The largest value of the upper and of the lower address in this size.
     #[must_use]
     pub const fn max_value(self) -> u16 {
@@ -209,8 +215,7 @@ impl Address {
     /// True when the upper or the lower address is the all-station value (a broadcast).
     #[must_use]
     pub const fn is_broadcast(&self) -> bool {
-        self.is_all_station()
-            || matches!(self.lower, Some(l) if l == self.size.all_station())
+        self.is_all_station() || matches!(self.lower, Some(l) if l == self.size.all_station())
     }
 
     /// True for the no-station address (upper 0, lower absent or 0).
@@ -278,7 +283,11 @@ impl Address {
     }
 
     /// [`Address::parse`] with the field name and offset used in errors.
-    pub(crate) fn decode(bytes: &[u8], field: &'static str, offset: usize) -> Result<(Address, usize)> {
+    pub(crate) fn decode(
+        bytes: &[u8],
+        field: &'static str,
+        offset: usize,
+    ) -> Result<(Address, usize)> {
         let len = Address::scan_len(bytes, field, offset)?;
         Ok((Address::from_wire(bytes, len), len))
     }
@@ -309,7 +318,11 @@ impl Address {
         for (i, &byte) in bytes.iter().take(4).enumerate() {
             if byte & 1 == 1 {
                 return match i + 1 {
-                    3 => Err(Error::BadAddressLength { field, offset, len: 3 }),
+                    3 => Err(Error::BadAddressLength {
+                        field,
+                        offset,
+                        len: 3,
+                    }),
                     len => Ok(len),
                 };
             }
@@ -384,8 +397,14 @@ mod tests {
 
     #[test]
     fn size_selection_and_limits() {
-        assert_eq!(Address::new(5, Some(200)).unwrap().size(), AddressSize::Four);
-        assert_eq!(Address::new(200, Some(5)).unwrap().size(), AddressSize::Four);
+        assert_eq!(
+            Address::new(5, Some(200)).unwrap().size(),
+            AddressSize::Four
+        );
+        assert_eq!(
+            Address::new(200, Some(5)).unwrap().size(),
+            AddressSize::Four
+        );
         assert!(Address::new(200, None).is_err());
         assert!(Address::client(128).is_err());
         assert!(Address::new(0x4000, Some(0)).is_err());
@@ -441,10 +460,18 @@ mod tests {
     fn any_address() -> impl Strategy<Value = Address> {
         prop_oneof![
             (0u16..=0x7F).prop_map(|u| Address::with_size(u, None, AddressSize::One).unwrap()),
-            (0u16..=0x7F, 0u16..=0x7F)
-                .prop_map(|(u, l)| Address::with_size(u, Some(l), AddressSize::Two).unwrap()),
-            (0u16..=0x3FFF, 0u16..=0x3FFF)
-                .prop_map(|(u, l)| Address::with_size(u, Some(l), AddressSize::Four).unwrap()),
+            (0u16..=0x7F, 0u16..=0x7F).prop_map(|(u, l)| Address::with_size(
+                u,
+                Some(l),
+                AddressSize::Two
+            )
+            .unwrap()),
+            (0u16..=0x3FFF, 0u16..=0x3FFF).prop_map(|(u, l)| Address::with_size(
+                u,
+                Some(l),
+                AddressSize::Four
+            )
+            .unwrap()),
         ]
     }
 

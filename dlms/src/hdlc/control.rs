@@ -311,13 +311,62 @@ mod tests {
     fn known_values() {
         // notes §2.4 table and §2.8 exchange (GXC, U9, EP agree; jDLMS' UI value 0xC0 is wrong).
         let cases = [
-            (0x10, Control::I { ns: 0, nr: 0, pf: true }),
-            (0x30, Control::I { ns: 0, nr: 1, pf: true }),
-            (0x32, Control::I { ns: 1, nr: 1, pf: true }),
-            (0x52, Control::I { ns: 1, nr: 2, pf: true }),
-            (0x54, Control::I { ns: 2, nr: 2, pf: true }),
-            (0x74, Control::I { ns: 2, nr: 3, pf: true }),
-            (0x96, Control::I { ns: 3, nr: 4, pf: true }),
+            (
+                0x10,
+                Control::I {
+                    ns: 0,
+                    nr: 0,
+                    pf: true,
+                },
+            ),
+            (
+                0x30,
+                Control::I {
+                    ns: 0,
+                    nr: 1,
+                    pf: true,
+                },
+            ),
+            (
+                0x32,
+                Control::I {
+                    ns: 1,
+                    nr: 1,
+                    pf: true,
+                },
+            ),
+            (
+                0x52,
+                Control::I {
+                    ns: 1,
+                    nr: 2,
+                    pf: true,
+                },
+            ),
+            (
+                0x54,
+                Control::I {
+                    ns: 2,
+                    nr: 2,
+                    pf: true,
+                },
+            ),
+            (
+                0x74,
+                Control::I {
+                    ns: 2,
+                    nr: 3,
+                    pf: true,
+                },
+            ),
+            (
+                0x96,
+                Control::I {
+                    ns: 3,
+                    nr: 4,
+                    pf: true,
+                },
+            ),
             (0x51, Control::Rr { nr: 2, pf: true }),
             (0x31, Control::Rr { nr: 1, pf: true }),
             (0x35, Control::Rnr { nr: 1, pf: true }),
@@ -331,7 +380,14 @@ mod tests {
             (0x97, Control::Frmr { pf: true }),
             (0x13, Control::Ui { pf: true }),
             (0x03, Control::Ui { pf: false }),
-            (0xC0, Control::I { ns: 0, nr: 6, pf: false }),
+            (
+                0xC0,
+                Control::I {
+                    ns: 0,
+                    nr: 6,
+                    pf: false,
+                },
+            ),
             (0xC3, Control::Unknown(0xC3)),
             (0x2F, Control::Unknown(0x2F)),
         ];
@@ -343,10 +399,21 @@ mod tests {
 
     #[test]
     fn accessors() {
-        let c = Control::I { ns: 3, nr: 5, pf: false };
+        let c = Control::I {
+            ns: 3,
+            nr: 5,
+            pf: false,
+        };
         assert_eq!(c.frame_type(), FrameType::I);
         assert_eq!((c.ns(), c.nr(), c.pf()), (Some(3), Some(5), false));
-        assert_eq!(c.with_pf(true), Control::I { ns: 3, nr: 5, pf: true });
+        assert_eq!(
+            c.with_pf(true),
+            Control::I {
+                ns: 3,
+                nr: 5,
+                pf: true
+            }
+        );
         assert_eq!(Control::Ua { pf: true }.nr(), None);
         assert_eq!(Control::Unknown(0x2F).frame_type(), FrameType::Unknown);
         assert_eq!(Control::Rr { nr: 9, pf: false }.to_byte(), 0x21);

@@ -359,7 +359,11 @@ impl DeframerCore {
         self.echo = Some(Echo::of(sent));
     }
 
-    pub(crate) fn poll<'s>(&mut self, buf: &'s mut [u8], input: &mut &[u8]) -> Option<Deframed<'s>> {
+    pub(crate) fn poll<'s>(
+        &mut self,
+        buf: &'s mut [u8],
+        input: &mut &[u8],
+    ) -> Option<Deframed<'s>> {
         Some(match self.step(buf, input)? {
             Step::Frame { from, len } => {
                 let frame: &'s [u8] = buf.get(from..from + len).unwrap_or(&[]);
@@ -439,12 +443,12 @@ impl DeframerCore {
                     self.release = offset + len - 1;
                     self.want = 0;
                     self.stats.frames += 1;
-                    if let Some(echo) = self.echo.take() {
-                        if echo == Echo::of(buf.get(from..from + len).unwrap_or(&[])) {
-                            self.stats.frames -= 1;
-                            self.stats.echoes += 1;
-                            return Some(Step::Echo { len });
-                        }
+                    if let Some(echo) = self.echo.take()
+                        && echo == Echo::of(buf.get(from..from + len).unwrap_or(&[]))
+                    {
+                        self.stats.frames -= 1;
+                        self.stats.echoes += 1;
+                        return Some(Step::Echo { len });
                     }
                     return Some(Step::Frame { from, len });
                 }
@@ -498,8 +502,7 @@ mod tests {
     // u9n/dlms-cosem TestSnrmFrame (HDLC-01), TestUAFrame (HDLC-03), TestInformationFrame (HDLC-06).
     const SNRM: &str = "7ea00802232193bd647e";
     const UA: &str = "7ea01f21022373e6c781801205019a06019a070400000001080400000001cca27e";
-    const IFRAME: &str =
-        "7ea02c02232110af9fe6e600601da109060760857405080101be10040e01000000065f1f0400001e1dffffc5e47e";
+    const IFRAME: &str = "7ea02c02232110af9fe6e600601da109060760857405080101be10040e01000000065f1f0400001e1dffffc5e47e";
 
     /// Feeds `wire` in chunks of `chunk` bytes; returns the frames and the discarded byte count.
     fn run(wire: &[u8], chunk: usize, cap: usize) -> (Vec<Vec<u8>>, u64) {
@@ -530,11 +533,23 @@ mod tests {
         assert_eq!(scan(&lead), Scan::Complete { offset: 2, len: 10 });
         assert_eq!(
             scan(&[0x01, 0x02, 0x7E, 0xA0]),
-            Scan::Invalid { discard: 2, error: Error::BadFlag { offset: 0, found: 0x01 } }
+            Scan::Invalid {
+                discard: 2,
+                error: Error::BadFlag {
+                    offset: 0,
+                    found: 0x01
+                }
+            }
         );
         assert_eq!(
             scan(&[0x7E, 0x7E, 0x55, 0x7E]),
-            Scan::Invalid { discard: 2, error: Error::BadFrameFormat { offset: 2, found: 0x5 } }
+            Scan::Invalid {
+                discard: 2,
+                error: Error::BadFrameFormat {
+                    offset: 2,
+                    found: 0x5
+                }
+            }
         );
         let mut bad = snrm.clone();
         bad[7] ^= 0xFF;
@@ -542,15 +557,32 @@ mod tests {
             scan(&bad),
             Scan::Invalid {
                 discard: 9,
-                error: Error::BadFcs { offset: 7, expected: 0x64BD, found: 0x6442 }
+                error: Error::BadFcs {
+                    offset: 7,
+                    expected: 0x64BD,
+                    found: 0x6442
+                }
             }
         );
         // A declared length below the smallest frame is rejected at once.
-        let tiny = Error::Truncated { field: "frame (format field length)", offset: 1, needed: 6 };
-        assert_eq!(scan(&[0x7E, 0xA0, 0x01]), Scan::Invalid { discard: 3, error: tiny });
+        let tiny = Error::Truncated {
+            field: "frame (format field length)",
+            offset: 1,
+            needed: 6,
+        };
+        assert_eq!(
+            scan(&[0x7E, 0xA0, 0x01]),
+            Scan::Invalid {
+                discard: 3,
+                error: tiny
+            }
+        );
         assert_eq!(
             scan(&[0x7E, 0xA0, 0x01, 0, 0, 0, 0, 0, 0x7E]),
-            Scan::Invalid { discard: 8, error: tiny }
+            Scan::Invalid {
+                discard: 8,
+                error: tiny
+            }
         );
     }
 
@@ -682,7 +714,11 @@ mod tests {
             segmented: false,
             dst: Address::client(16).unwrap(),
             src: Address::server(1, Some(17)).unwrap(),
-            control: Control::I { ns: ns & 7, nr: 0, pf: true },
+            control: Control::I {
+                ns: ns & 7,
+                nr: 0,
+                pf: true,
+            },
             info,
         };
         let mut out = std::vec![0u8; repr.buffer_len()];
@@ -742,7 +778,10 @@ mod tests {
         assert!(!d.has_partial_frame());
         let mut input = &snrm[5..];
         // The tail alone is garbage, up to the closing flag, which waits for a next frame.
-        assert!(matches!(d.poll(&mut input), Some(Deframed::Discarded { bytes: 4, .. })));
+        assert!(matches!(
+            d.poll(&mut input),
+            Some(Deframed::Discarded { bytes: 4, .. })
+        ));
         assert_eq!(d.poll(&mut input), None);
         assert!(!d.has_partial_frame());
         assert_eq!(d.capacity(), 64);

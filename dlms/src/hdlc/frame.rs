@@ -326,8 +326,7 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
     /// The HCS as read from the frame (`None` without an information field).
     pub fn hcs(&self) -> Option<u16> {
         let l = self.layout_or_empty();
-        l.has_info()
-            .then(|| read_le(self.buffer.as_ref(), l.hcs()))
+        l.has_info().then(|| read_le(self.buffer.as_ref(), l.hcs()))
     }
 
     /// The FCS as read from the frame.
@@ -688,7 +687,14 @@ mod tests {
         assert_eq!(f.dst(), Address::server(1, Some(17)).unwrap());
         assert_eq!(f.src(), Address::client(16).unwrap());
         assert_eq!(f.control_byte(), 0x10);
-        assert_eq!(f.control(), Control::I { ns: 0, nr: 0, pf: true });
+        assert_eq!(
+            f.control(),
+            Control::I {
+                ns: 0,
+                nr: 0,
+                pf: true
+            }
+        );
         assert_eq!(f.hcs(), Some(0x9FAF));
         assert_eq!(f.computed_hcs(), Some(0x9FAF));
         assert_eq!(f.fcs(), 0xE4C5);
@@ -715,9 +721,16 @@ mod tests {
         let mut f = HdlcFrame::new_unchecked(&mut buf[..]);
         f.set_flags();
         f.set_format(false, 44);
-        f.set_addresses(Address::server(1, Some(17)).unwrap(), Address::client(16).unwrap())
-            .unwrap();
-        f.set_control(Control::I { ns: 0, nr: 0, pf: true });
+        f.set_addresses(
+            Address::server(1, Some(17)).unwrap(),
+            Address::client(16).unwrap(),
+        )
+        .unwrap();
+        f.set_control(Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        });
         f.info_mut().copy_from_slice(&expected[9..43]);
         f.fill_checksums().unwrap();
         assert_eq!(&buf[..], &expected[..]);
@@ -727,8 +740,11 @@ mod tests {
         let mut f = HdlcFrame::new_unchecked(&mut buf[..]);
         f.set_flags();
         f.set_format(false, 8);
-        f.set_addresses(Address::server(1, Some(17)).unwrap(), Address::client(16).unwrap())
-            .unwrap();
+        f.set_addresses(
+            Address::server(1, Some(17)).unwrap(),
+            Address::client(16).unwrap(),
+        )
+        .unwrap();
         f.set_control(Control::Snrm { pf: true });
         assert!(f.info_mut().is_empty());
         f.fill_checksums().unwrap();
@@ -745,7 +761,11 @@ mod tests {
                 segmented: false,
                 dst: Address::server(1, Some(17)).unwrap(),
                 src: Address::client(16).unwrap(),
-                control: Control::I { ns: 0, nr: 0, pf: true },
+                control: Control::I {
+                    ns: 0,
+                    nr: 0,
+                    pf: true
+                },
                 info: &bytes[9..43],
             }
         );
@@ -758,7 +778,11 @@ mod tests {
             segmented: false,
             dst: Address::server(1, Some(17)).unwrap(),
             src: Address::client(16).unwrap(),
-            control: Control::I { ns: 0, nr: 0, pf: true },
+            control: Control::I {
+                ns: 0,
+                nr: 0,
+                pf: true,
+            },
             info: &bytes[9..43],
         };
         assert_eq!(repr.buffer_len(), bytes.len());
@@ -777,7 +801,11 @@ mod tests {
             segmented: false,
             dst: Address::client(16).unwrap(),
             src: Address::server(1, Some(17)).unwrap(),
-            control: Control::I { ns: 0, nr: 1, pf: true },
+            control: Control::I {
+                ns: 0,
+                nr: 1,
+                pf: true,
+            },
             info: &info,
         };
         let mut buf = [0u8; MAX_FRAME_LEN];
@@ -791,7 +819,10 @@ mod tests {
         let mut big = std::vec![0u8; 2100];
         assert_eq!(
             too_long.emit_to_slice(&mut big),
-            Err(Error::FrameTooLong { len: 2050, max: 2049 })
+            Err(Error::FrameTooLong {
+                len: 2050,
+                max: 2049
+            })
         );
         // A segmented frame (A8 ..).
         let seg = HdlcFrameRepr {
@@ -830,7 +861,10 @@ mod tests {
             let f = HdlcFrame::new_checked(&bytes[..]).unwrap();
             assert!(f.check_checksums().is_ok());
             assert_eq!(f.fcs(), 0x6ACE);
-            assert_eq!(f.src(), Address::with_size(1, Some(17), AddressSize::Four).unwrap());
+            assert_eq!(
+                f.src(),
+                Address::with_size(1, Some(17), AddressSize::Four).unwrap()
+            );
         }
     }
 
@@ -845,26 +879,48 @@ mod tests {
         let check = |b: &[u8]| HdlcFrameRepr::parse_bytes(b).map(|_| ());
         assert_eq!(
             check(&good[..2]),
-            Err(Error::Truncated { field: "frame format", offset: 2, needed: 1 })
+            Err(Error::Truncated {
+                field: "frame format",
+                offset: 2,
+                needed: 1
+            })
         );
-        assert_eq!(check(&with(0, 0x7F)), Err(Error::BadFlag { offset: 0, found: 0x7F }));
+        assert_eq!(
+            check(&with(0, 0x7F)),
+            Err(Error::BadFlag {
+                offset: 0,
+                found: 0x7F
+            })
+        );
         let last = good.len() - 1;
         assert_eq!(
             check(&with(last, 0x00)),
-            Err(Error::BadFlag { offset: last, found: 0x00 })
+            Err(Error::BadFlag {
+                offset: last,
+                found: 0x00
+            })
         );
         assert_eq!(
             check(&with(1, 0xB0)),
-            Err(Error::BadFrameFormat { offset: 1, found: 0xB })
+            Err(Error::BadFrameFormat {
+                offset: 1,
+                found: 0xB
+            })
         );
         assert_eq!(
             check(&good[..good.len() - 1]),
-            Err(Error::LengthMismatch { declared: 44, actual: 43 })
+            Err(Error::LengthMismatch {
+                declared: 44,
+                actual: 43
+            })
         );
         // HDLC-15 (jDLMS HdlcFrameTest::decode5): length 11 but 10 bytes between the flags.
         assert_eq!(
             check(&hex("7ea00b002254d36193f4e37e")),
-            Err(Error::LengthMismatch { declared: 11, actual: 10 })
+            Err(Error::LengthMismatch {
+                declared: 11,
+                actual: 10
+            })
         );
         // A 3-byte destination address, and one with no extension bit.
         let mut three = good.clone();
@@ -873,62 +929,105 @@ mod tests {
         three[5] = 0x21;
         assert_eq!(
             HdlcFrame::new_checked(&three[..]).map(|_| ()),
-            Err(Error::BadAddressLength { field: "destination address", offset: 3, len: 3 })
+            Err(Error::BadAddressLength {
+                field: "destination address",
+                offset: 3,
+                len: 3
+            })
         );
         let mut long = good.clone();
         long[3..8].copy_from_slice(&[0x02, 0x02, 0x02, 0x02, 0x03]);
         assert_eq!(
             HdlcFrame::new_checked(&long[..]).map(|_| ()),
-            Err(Error::AddressTooLong { field: "destination address", offset: 3 })
+            Err(Error::AddressTooLong {
+                field: "destination address",
+                offset: 3
+            })
         );
         let mut src_long = good.clone();
         src_long[5..10].copy_from_slice(&[0x20, 0x20, 0x20, 0x20, 0x21]);
         assert_eq!(
             HdlcFrame::new_checked(&src_long[..]).map(|_| ()),
-            Err(Error::AddressTooLong { field: "source address", offset: 5 })
+            Err(Error::AddressTooLong {
+                field: "source address",
+                offset: 5
+            })
         );
         // Bad HCS and bad FCS.
         assert_eq!(
             check(&with(7, 0x00)),
-            Err(Error::BadHcs { offset: 7, expected: 0x9FAF, found: 0x9F00 })
+            Err(Error::BadHcs {
+                offset: 7,
+                expected: 0x9FAF,
+                found: 0x9F00
+            })
         );
         assert_eq!(
             check(&with(20, 0x00)),
-            Err(Error::BadFcs { offset: 43, expected: crc::fcs(&with(20, 0)[1..43]), found: 0xE4C5 })
+            Err(Error::BadFcs {
+                offset: 43,
+                expected: crc::fcs(&with(20, 0)[1..43]),
+                found: 0xE4C5
+            })
         );
         let snrm = hex(HDLC_01);
         let mut bad = snrm.clone();
         bad[7] ^= 1;
         assert_eq!(
             check(&bad),
-            Err(Error::BadFcs { offset: 7, expected: crc::fcs(&snrm[1..7]), found: 0x64BC })
+            Err(Error::BadFcs {
+                offset: 7,
+                expected: crc::fcs(&snrm[1..7]),
+                found: 0x64BC
+            })
         );
         // No room for the control byte; an HCS without information.
         assert_eq!(
             check(&hex("7ea0070221 03aabb7e".replace(' ', "").as_str())),
-            Err(Error::Truncated { field: "control", offset: 6, needed: 1 })
+            Err(Error::Truncated {
+                field: "control",
+                offset: 6,
+                needed: 1
+            })
         );
         assert_eq!(
             check(&hex("7ea009032193aaaabbbb7e")),
-            Err(Error::Truncated { field: "information field", offset: 8, needed: 1 })
+            Err(Error::Truncated {
+                field: "information field",
+                offset: 8,
+                needed: 1
+            })
         );
         assert_eq!(
             check(&hex("7ea0070221937e")),
-            Err(Error::LengthMismatch { declared: 7, actual: 5 })
+            Err(Error::LengthMismatch {
+                declared: 7,
+                actual: 5
+            })
         );
         assert_eq!(
             check(&hex("7ea00403217e")),
-            Err(Error::Truncated { field: "destination address", offset: 3, needed: 1 })
+            Err(Error::Truncated {
+                field: "destination address",
+                offset: 3,
+                needed: 1
+            })
         );
         // Emit into a short buffer.
         let repr = HdlcFrameRepr::parse_bytes(&good).unwrap();
         let mut short = [0u8; 10];
         assert_eq!(
             repr.emit_to_slice(&mut short),
-            Err(Error::BufferTooSmall { needed: 46, available: 10 })
+            Err(Error::BufferTooSmall {
+                needed: 46,
+                available: 10
+            })
         );
         let mut f = HdlcFrame::new_unchecked(&mut short[..2]);
-        assert!(f.set_addresses(Address::client(1).unwrap(), Address::client(2).unwrap()).is_err());
+        assert!(
+            f.set_addresses(Address::client(1).unwrap(), Address::client(2).unwrap())
+                .is_err()
+        );
     }
 
     #[test]
@@ -938,7 +1037,14 @@ mod tests {
         assert!(f.info().is_empty());
         assert_eq!(f.fcs(), 0);
         assert_eq!(f.hcs(), None);
-        let _ = (f.dst(), f.src(), f.control(), f.computed_fcs(), f.length(), f.segmented());
+        let _ = (
+            f.dst(),
+            f.src(),
+            f.control(),
+            f.computed_fcs(),
+            f.length(),
+            f.segmented(),
+        );
         let empty = HdlcFrame::new_unchecked(&[][..]);
         assert_eq!(empty.length(), 0);
         assert!(empty.check_len().is_err());
@@ -952,10 +1058,18 @@ mod tests {
     fn any_address() -> impl Strategy<Value = Address> {
         prop_oneof![
             (0u16..=0x7F).prop_map(|u| Address::new(u, None).unwrap()),
-            (0u16..=0x7F, 0u16..=0x7F)
-                .prop_map(|(u, l)| Address::with_size(u, Some(l), AddressSize::Two).unwrap()),
-            (0u16..=0x3FFF, 0u16..=0x3FFF)
-                .prop_map(|(u, l)| Address::with_size(u, Some(l), AddressSize::Four).unwrap()),
+            (0u16..=0x7F, 0u16..=0x7F).prop_map(|(u, l)| Address::with_size(
+                u,
+                Some(l),
+                AddressSize::Two
+            )
+            .unwrap()),
+            (0u16..=0x3FFF, 0u16..=0x3FFF).prop_map(|(u, l)| Address::with_size(
+                u,
+                Some(l),
+                AddressSize::Four
+            )
+            .unwrap()),
         ]
     }
 

@@ -106,7 +106,11 @@ mod tests {
     fn negative() {
         assert_eq!(
             FrmrInfo::parse(&[0x11]),
-            Err(Error::Truncated { field: "FRMR information field", offset: 1, needed: 2 })
+            Err(Error::Truncated {
+                field: "FRMR information field",
+                offset: 1,
+                needed: 2
+            })
         );
     }
 

@@ -77,9 +77,18 @@ mod tests {
     #[test]
     fn split_and_strip() {
         // HDLC-06 (u9n TestInformationFrame): E6 E6 00 then the AARQ tag 0x60.
-        assert_eq!(Llc::split(&[0xE6, 0xE6, 0x00, 0x60]), (Some(Llc::Command), &[0x60][..]));
-        assert_eq!(Llc::Response.strip(&[0xE6, 0xE7, 0x00, 0x61]), Ok(&[0x61][..]));
-        assert_eq!(Llc::split(&[0xE6, 0xE6, 0x01]), (None, &[0xE6, 0xE6, 0x01][..]));
+        assert_eq!(
+            Llc::split(&[0xE6, 0xE6, 0x00, 0x60]),
+            (Some(Llc::Command), &[0x60][..])
+        );
+        assert_eq!(
+            Llc::Response.strip(&[0xE6, 0xE7, 0x00, 0x61]),
+            Ok(&[0x61][..])
+        );
+        assert_eq!(
+            Llc::split(&[0xE6, 0xE6, 0x01]),
+            (None, &[0xE6, 0xE6, 0x01][..])
+        );
         assert_eq!(Llc::split(&[0xE6]), (None, &[0xE6][..]));
     }
 
@@ -87,11 +96,17 @@ mod tests {
     fn negative() {
         assert_eq!(
             Llc::Response.strip(&[0xE6, 0xE6, 0x00, 0x61]),
-            Err(Error::BadLlc { offset: 0, found: [0xE6, 0xE6, 0x00] })
+            Err(Error::BadLlc {
+                offset: 0,
+                found: [0xE6, 0xE6, 0x00]
+            })
         );
         assert_eq!(
             Llc::Command.strip(&[0xE6]),
-            Err(Error::BadLlc { offset: 0, found: [0xE6, 0, 0] })
+            Err(Error::BadLlc {
+                offset: 0,
+                found: [0xE6, 0, 0]
+            })
         );
     }
 }

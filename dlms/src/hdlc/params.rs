@@ -171,8 +171,10 @@ impl ParametersRepr {
     /// values above the field's range saturate.
     #[must_use]
     pub fn to_parameters(&self) -> HdlcParameters {
-        let info = |v: Option<u32>| v.map_or(DEFAULT_MAX_INFO, |v| u16::try_from(v).unwrap_or(u16::MAX));
-        let window = |v: Option<u32>| v.map_or(DEFAULT_WINDOW, |v| u8::try_from(v).unwrap_or(u8::MAX));
+        let info =
+            |v: Option<u32>| v.map_or(DEFAULT_MAX_INFO, |v| u16::try_from(v).unwrap_or(u16::MAX));
+        let window =
+            |v: Option<u32>| v.map_or(DEFAULT_WINDOW, |v| u8::try_from(v).unwrap_or(u8::MAX));
         HdlcParameters {
             max_info_tx: info(self.max_info_tx),
             max_info_rx: info(self.max_info_rx),
@@ -201,8 +203,16 @@ impl ParametersRepr {
             _ => 4,
         };
         [
-            (id::MAX_INFO_TX, self.max_info_tx, info_len(self.max_info_tx)),
-            (id::MAX_INFO_RX, self.max_info_rx, info_len(self.max_info_rx)),
+            (
+                id::MAX_INFO_TX,
+                self.max_info_tx,
+                info_len(self.max_info_tx),
+            ),
+            (
+                id::MAX_INFO_RX,
+                self.max_info_rx,
+                info_len(self.max_info_rx),
+            ),
             (id::WINDOW_TX, self.window_tx, 4),
             (id::WINDOW_RX, self.window_rx, 4),
         ]
@@ -418,7 +428,10 @@ mod tests {
         ] {
             let info = hex(info);
             let mut out = [0u8; 32];
-            let n = ParametersRepr::parse(&info).unwrap().emit(&mut out).unwrap();
+            let n = ParametersRepr::parse(&info)
+                .unwrap()
+                .emit(&mut out)
+                .unwrap();
             assert_eq!(&out[..n], &info[..]);
         }
         // notes §2.7: SNRM parameters with 2-byte max-info values (computed, GXPY-decoded).
@@ -431,8 +444,14 @@ mod tests {
 
     #[test]
     fn defaults_and_partial() {
-        assert_eq!(ParametersRepr::parse(&[]).unwrap(), ParametersRepr::default());
-        assert_eq!(ParametersRepr::default().to_parameters(), HdlcParameters::DEFAULT);
+        assert_eq!(
+            ParametersRepr::parse(&[]).unwrap(),
+            ParametersRepr::default()
+        );
+        assert_eq!(
+            ParametersRepr::default().to_parameters(),
+            HdlcParameters::DEFAULT
+        );
         assert_eq!(ParametersRepr::default().buffer_len(), 0);
         let only_rx = hex("818004060200c8");
         let p = ParametersRepr::parse(&only_rx).unwrap().to_parameters();
@@ -440,7 +459,13 @@ mod tests {
         assert_eq!(p.max_info_tx, 128);
         // Values above the range saturate; a 4-byte information length is accepted.
         let big = hex("818006050400012345");
-        assert_eq!(ParametersRepr::parse(&big).unwrap().to_parameters().max_info_tx, u16::MAX);
+        assert_eq!(
+            ParametersRepr::parse(&big)
+                .unwrap()
+                .to_parameters()
+                .max_info_tx,
+            u16::MAX
+        );
     }
 
     #[test]
@@ -450,7 +475,10 @@ mod tests {
         let p = ParametersRepr::parse(&info).unwrap();
         assert_eq!(p.max_info_tx, Some(256));
         let user_first = hex("81f002bbcc8003070103");
-        assert_eq!(ParametersRepr::parse(&user_first).unwrap().window_tx, Some(3));
+        assert_eq!(
+            ParametersRepr::parse(&user_first).unwrap().window_tx,
+            Some(3)
+        );
         let long_unknown = hex("81800709050102030405");
         let ps: std::vec::Vec<_> = parameters(&long_unknown).collect();
         assert_eq!(ps.len(), 1);
@@ -473,24 +501,55 @@ mod tests {
         bad("818003050200", 4, "parameter length runs past its group");
         bad("81800105", 3, "parameter header cut short");
         bad("8180020500", 4, "parameter value must be 1 to 4 bytes");
-        bad("8180070505010203040500", 4, "parameter value must be 1 to 4 bytes");
+        bad(
+            "8180070505010203040500",
+            4,
+            "parameter value must be 1 to 4 bytes",
+        );
         // A format identifier alone announces nothing.
-        assert_eq!(ParametersRepr::parse(&[0x81]), Ok(ParametersRepr::default()));
+        assert_eq!(
+            ParametersRepr::parse(&[0x81]),
+            Ok(ParametersRepr::default())
+        );
     }
 
     #[test]
     fn negotiation() {
-        let ours = HdlcParameters { max_info_tx: 512, max_info_rx: 256, window_tx: 3, window_rx: 0 };
-        let peer = HdlcParameters { max_info_tx: 128, max_info_rx: 1024, window_tx: 9, window_rx: 2 };
+        let ours = HdlcParameters {
+            max_info_tx: 512,
+            max_info_rx: 256,
+            window_tx: 3,
+            window_rx: 0,
+        };
+        let peer = HdlcParameters {
+            max_info_tx: 128,
+            max_info_rx: 1024,
+            window_tx: 9,
+            window_rx: 2,
+        };
         let used = HdlcParameters::negotiate(&ours, &peer).unwrap();
-        assert_eq!(used, HdlcParameters { max_info_tx: 512, max_info_rx: 128, window_tx: 2, window_rx: 1 });
-        let tiny = HdlcParameters { max_info_rx: 3, ..peer };
+        assert_eq!(
+            used,
+            HdlcParameters {
+                max_info_tx: 512,
+                max_info_rx: 128,
+                window_tx: 2,
+                window_rx: 1
+            }
+        );
+        let tiny = HdlcParameters {
+            max_info_rx: 3,
+            ..peer
+        };
         assert!(HdlcParameters::negotiate(&ours, &tiny).is_err());
         assert_eq!(used.swapped().swapped(), used);
         let mut buf = [0u8; 2];
         assert_eq!(
             ParametersRepr::from_parameters(&used).emit(&mut buf),
-            Err(Error::BufferTooSmall { needed: 22, available: 2 })
+            Err(Error::BufferTooSmall {
+                needed: 22,
+                available: 2
+            })
         );
     }
 

@@ -156,11 +156,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Reassembler<B> {
         let end = self.len + info.len();
         let Some(dst) = self.buf.as_mut().get_mut(self.len..end) else {
             self.len = 0;
-            self.state = if more {
-                State::Discarding
-            } else {
-                State::Idle
-            };
+            self.state = if more { State::Discarding } else { State::Idle };
             return Err(Error::ApduTooLong { len: end, capacity });
         };
         dst.copy_from_slice(info);
@@ -203,13 +199,25 @@ mod tests {
         let mut r = Reassembler::new([0u8; 8]);
         assert_eq!(r.push(&[1; 6], true), Ok(None));
         assert_eq!(r.buffered(), 6);
-        assert_eq!(r.push(&[2; 6], true), Err(Error::ApduTooLong { len: 12, capacity: 8 }));
+        assert_eq!(
+            r.push(&[2; 6], true),
+            Err(Error::ApduTooLong {
+                len: 12,
+                capacity: 8
+            })
+        );
         assert!(r.in_progress());
         assert_eq!(r.push(&[3; 6], true), Ok(None));
         assert_eq!(r.push(&[4; 1], false), Ok(None));
         assert!(!r.in_progress());
         assert_eq!(r.push(&[5; 2], false), Ok(Some(&[5, 5][..])));
-        assert_eq!(r.push(&[6; 9], false), Err(Error::ApduTooLong { len: 9, capacity: 8 }));
+        assert_eq!(
+            r.push(&[6; 9], false),
+            Err(Error::ApduTooLong {
+                len: 9,
+                capacity: 8
+            })
+        );
         assert!(!r.in_progress());
         assert_eq!(r.push(&[7; 1], true), Ok(None));
         r.reset();

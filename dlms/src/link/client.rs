@@ -51,7 +51,11 @@ impl ClientConfig {
     }
 
     const fn regions(&self) -> Regions {
-        Regions::new(self.parameters.max_info_rx, self.max_apdu_rx, self.max_apdu_tx)
+        Regions::new(
+            self.parameters.max_info_rx,
+            self.max_apdu_rx,
+            self.max_apdu_tx,
+        )
     }
 }
 
@@ -454,7 +458,13 @@ impl Inner {
         }
     }
 
-    fn on_peer_frame(&mut self, f: &HdlcFrame<&[u8]>, control: Control, rx: &mut [u8], now: Instant) {
+    fn on_peer_frame(
+        &mut self,
+        f: &HdlcFrame<&[u8]>,
+        control: Control,
+        rx: &mut [u8],
+        now: Instant,
+    ) {
         match self.state {
             ClientState::Connecting => match control {
                 Control::Ua { .. } => self.on_ua(f, now),
@@ -473,7 +483,9 @@ impl Inner {
                 _ => {}
             },
             ClientState::Disconnecting => match control {
-                Control::Ua { .. } | Control::Dm { .. } => self.go_down(DisconnectReason::Requested),
+                Control::Ua { .. } | Control::Dm { .. } => {
+                    self.go_down(DisconnectReason::Requested)
+                }
                 Control::Ui { .. } => self.core.accept_push(rx, f),
                 _ => {}
             },
@@ -521,9 +533,9 @@ impl Inner {
                     return;
                 };
                 let vr = self.core.vr;
-                let accepted = self
-                    .core
-                    .accept_iframe(rx, ns, f.info(), f.segmented(), Llc::Response);
+                let accepted =
+                    self.core
+                        .accept_iframe(rx, ns, f.info(), f.segmented(), Llc::Response);
                 if accepted == Accepted::Complete {
                     self.awaiting_response = false;
                     self.poll_at = None;
@@ -625,14 +637,20 @@ mod tests {
         let mut bad = cfg;
         bad.parameters.window_tx = 8;
         assert!(HdlcClient::new(bad, [0u8; 8192]).is_err());
-        bad.parameters = HdlcParameters { max_info_tx: 2, ..HdlcParameters::DEFAULT };
+        bad.parameters = HdlcParameters {
+            max_info_tx: 2,
+            ..HdlcParameters::DEFAULT
+        };
         assert!(HdlcClient::new(bad, [0u8; 8192]).is_err());
         assert_eq!(HdlcClient::<[u8; 0]>::storage_len(&cfg), 145 + 2051 + 2051);
     }
 
     #[test]
     fn caller_misuse() {
-        let cfg = ClientConfig::new(Address::client(16).unwrap(), Address::server(1, None).unwrap());
+        let cfg = ClientConfig::new(
+            Address::client(16).unwrap(),
+            Address::server(1, None).unwrap(),
+        );
         let mut c = HdlcClient::new(cfg, std::vec![0u8; 8192]).unwrap();
         let now = Instant::ZERO;
         assert_eq!(c.send(&[1], now), Err(Error::NotConnected));
@@ -641,7 +659,10 @@ mod tests {
         assert_eq!(c.connect(now), Err(Error::LinkBusy));
         assert_eq!(c.state(), ClientState::Connecting);
         let mut out = [0u8; 4];
-        assert!(matches!(c.poll_transmit(&mut out, now), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(
+            c.poll_transmit(&mut out, now),
+            Err(Error::BufferTooSmall { .. })
+        ));
         assert!(!c.can_send());
         assert_eq!(c.config().client, Address::client(16).unwrap());
     }

@@ -3,8 +3,8 @@
 
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Push, Timeouts};
 use crate::hdlc::{
-    Address, Control, DeframerCore, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr,
-    HdlcParameters, LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN, MAX_OVERHEAD,
+    Address, Control, DeframerCore, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr, HdlcParameters,
+    LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN, MAX_OVERHEAD,
 };
 use crate::{Error, Result};
 
@@ -49,7 +49,9 @@ impl Regions {
         let (frame, rest) = storage
             .split_at_mut_checked(self.frame)
             .unwrap_or((&mut [], &mut []));
-        let (rx, rest) = rest.split_at_mut_checked(self.rx).unwrap_or((&mut [], &mut []));
+        let (rx, rest) = rest
+            .split_at_mut_checked(self.rx)
+            .unwrap_or((&mut [], &mut []));
         let tx = rest.get_mut(..self.tx).unwrap_or(&mut []);
         Bufs { frame, rx, tx }
     }
@@ -295,11 +297,12 @@ impl Core {
 
     /// Applies the inter-octet timeout before new bytes are taken.
     pub(crate) fn before_input(&mut self, frame_buf: &[u8], now: Instant) {
-        if let (Some(limit), Some(last)) = (self.timeouts.inter_octet, self.last_byte_at) {
-            if now - last > limit && self.deframer.has_partial_frame(frame_buf) {
-                self.deframer.reset(frame_buf);
-                self.stats.inter_octet_timeouts += 1;
-            }
+        if let (Some(limit), Some(last)) = (self.timeouts.inter_octet, self.last_byte_at)
+            && now - last > limit
+            && self.deframer.has_partial_frame(frame_buf)
+        {
+            self.deframer.reset(frame_buf);
+            self.stats.inter_octet_timeouts += 1;
         }
     }
 
@@ -337,7 +340,13 @@ impl Core {
     }
 
     /// Copies `llc + apdu` into the transmit buffer.
-    pub(crate) fn start_tx(&mut self, tx: &mut [u8], llc: [u8; 3], apdu: &[u8], kind: TxKind) -> Result<()> {
+    pub(crate) fn start_tx(
+        &mut self,
+        tx: &mut [u8],
+        llc: [u8; 3],
+        apdu: &[u8],
+        kind: TxKind,
+    ) -> Result<()> {
         if !self.tx_idle() {
             return Err(Error::LinkBusy);
         }
@@ -426,7 +435,12 @@ impl Core {
     }
 
     /// Emits the next UI segment of a push; returns `None` when the push is done.
-    pub(crate) fn emit_ui(&mut self, out: &mut [u8], tx: &[u8], src: Address) -> Result<Option<usize>> {
+    pub(crate) fn emit_ui(
+        &mut self,
+        out: &mut [u8],
+        tx: &[u8],
+        src: Address,
+    ) -> Result<Option<usize>> {
         let TxKind::Ui { dst } = self.tx_kind else {
             return Ok(None);
         };
@@ -555,7 +569,10 @@ impl Core {
             Some(dst) => dst.copy_from_slice(info),
             None => {
                 let capacity = rx.len();
-                self.emit(Pending::Discarded(Error::ApduTooLong { len: end, capacity }));
+                self.emit(Pending::Discarded(Error::ApduTooLong {
+                    len: end,
+                    capacity,
+                }));
                 self.rx_len = 0;
                 self.rx_discarding = more;
                 return None;

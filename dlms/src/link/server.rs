@@ -38,7 +38,11 @@ impl ServerConfig {
     }
 
     const fn regions(&self) -> Regions {
-        Regions::new(self.parameters.max_info_rx, self.max_apdu_rx, self.max_apdu_tx)
+        Regions::new(
+            self.parameters.max_info_rx,
+            self.max_apdu_rx,
+            self.max_apdu_tx,
+        )
     }
 }
 
@@ -321,7 +325,8 @@ impl Inner {
                 match negotiated {
                     Ok(p) => {
                         if self.state != ServerState::Disconnected {
-                            self.core.emit(Pending::Disconnected(DisconnectReason::Peer));
+                            self.core
+                                .emit(Pending::Disconnected(DisconnectReason::Peer));
                         }
                         self.state = ServerState::Connected;
                         self.peer = src;
@@ -441,7 +446,14 @@ impl Inner {
                     (Control::Frmr { pf: true }, 3)
                 }
             };
-            let n = emit_frame(out, false, to, from, control, info.get(..len).unwrap_or(&[]))?;
+            let n = emit_frame(
+                out,
+                false,
+                to,
+                from,
+                control,
+                info.get(..len).unwrap_or(&[]),
+            )?;
             self.reply = None;
             self.owe = false;
             return Ok(Some(n));
@@ -508,8 +520,12 @@ mod tests {
         assert_eq!(s.poll_transmit(&mut out, Instant::ZERO), Ok(None));
         s.push(Address::client(16).unwrap(), &[0x0F; 5000], Instant::ZERO)
             .unwrap_err();
-        s.push(Address::client(16).unwrap(), &[0x0F, 0, 0, 0, 1], Instant::ZERO)
-            .unwrap();
+        s.push(
+            Address::client(16).unwrap(),
+            &[0x0F, 0, 0, 0, 1],
+            Instant::ZERO,
+        )
+        .unwrap();
         assert_eq!(
             s.push(Address::client(16).unwrap(), &[1], Instant::ZERO),
             Err(Error::LinkBusy)

@@ -98,10 +98,16 @@ mod tests {
     fn arithmetic_saturates() {
         let t = Instant::from_millis(10);
         assert_eq!((t + Duration::from_secs(2)).millis(), 2010);
-        assert_eq!(Instant::from_millis(u64::MAX) + Duration::from_millis(1), Instant::from_millis(u64::MAX));
+        assert_eq!(
+            Instant::from_millis(u64::MAX) + Duration::from_millis(1),
+            Instant::from_millis(u64::MAX)
+        );
         assert_eq!(t - Instant::from_millis(30), Duration::ZERO);
         assert_eq!(Instant::from_millis(30) - t, Duration::from_millis(20));
-        assert_eq!(Duration::from(core::time::Duration::from_micros(2500)).millis(), 2);
+        assert_eq!(
+            Duration::from(core::time::Duration::from_micros(2500)).millis(),
+            2
+        );
         assert_eq!(Duration::from_secs(u64::MAX).millis(), u64::MAX);
         assert_eq!(Instant::ZERO.millis(), 0);
     }
