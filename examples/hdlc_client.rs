@@ -46,7 +46,11 @@ impl Session {
     fn run(&mut self, mut done: impl FnMut(&LinkEvent<'_>) -> bool) -> std::io::Result<bool> {
         loop {
             let now = self.now();
-            while let Some(n) = self.client.poll_transmit(&mut self.frame, now).expect("frame buffer") {
+            while let Some(n) = self
+                .client
+                .poll_transmit(&mut self.frame, now)
+                .expect("frame buffer")
+            {
                 println!("-> {}", to_hex(&self.frame[..n]));
                 self.socket.write_all(&self.frame[..n])?;
             }

@@ -63,7 +63,9 @@ fn answer(request: &[u8], out: &mut [u8; 16]) -> usize {
 }
 
 fn main() -> std::io::Result<()> {
-    let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:4061".to_string());
+    let bind = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:4061".to_string());
     let listener = TcpListener::bind(&bind)?;
     println!("meter {ADDRESS} listening on {bind} ({STORAGE} bytes of link storage)");
     let start = StdInstant::now();
@@ -104,7 +106,10 @@ fn main() -> std::io::Result<()> {
                     break;
                 }
             }
-            while let Some(n) = meter.poll_transmit(&mut frame, now()).expect("frame buffer") {
+            while let Some(n) = meter
+                .poll_transmit(&mut frame, now())
+                .expect("frame buffer")
+            {
                 port.write_all(&frame[..n])?;
             }
             meter.handle_timeout(now());

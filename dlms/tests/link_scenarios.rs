@@ -1137,15 +1137,91 @@ fn aarq_and_aare_frames_match_the_public_vectors() {
     // the AARQ I-frame N(S)=0 N(R)=0 P) and TestInformationResponseFrame (HDLC-07, the AARE
     // I-frame N(S)=0 N(R)=1 F). Our links, given the same APDUs right after connecting, emit
     // exactly these frames.
-    let hdlc06 = hex("7ea02c02232110af9fe6e600601da109060760857405080101be10040e01000000065f1f0400001e1dffffc5e47e");
-    let hdlc07 = hex("7ea0382102233034e7e6e7006129a109060760857405080101a203020100a305a103020100be10040e0800065f1f0400001e1d04c80007b86a7e");
+    let hdlc06 = hex(
+        "7ea02c02232110af9fe6e600601da109060760857405080101be10040e01000000065f1f0400001e1dffffc5e47e",
+    );
+    let hdlc07 = hex(
+        "7ea0382102233034e7e6e7006129a109060760857405080101a203020100a305a103020100be10040e0800065f1f0400001e1d04c80007b86a7e",
+    );
     let (mut c, mut s) = connected_pair(HdlcParameters::DEFAULT);
     let now = Instant::ZERO;
     c.send(&hdlc06[12..hdlc06.len() - 3], now).unwrap();
     let aarq = client_out(&mut c, now);
-    assert_eq!(aarq, [hdlc06.clone()]);
+    assert_eq!(aarq, std::slice::from_ref(&hdlc06));
     let ev = to_server(&mut s, &aarq[0], now);
-    assert_eq!(ev.last(), Some(&Ev::Apdu(hdlc06[12..hdlc06.len() - 3].to_vec())));
+    assert_eq!(
+        ev.last(),
+        Some(&Ev::Apdu(hdlc06[12..hdlc06.len() - 3].to_vec()))
+    );
     s.send(&hdlc07[12..hdlc07.len() - 3], now).unwrap();
     assert_eq!(server_out(&mut s, now), [hdlc07]);
+}
+
+#[test]
+fn received_data_that_cannot_be_delivered_is_reported() {
+    let (_, mut s) = connected_pair(HdlcParameters::DEFAULT);
+    let now = Instant::ZERO;
+    // An I-frame without the LLC header.
+    let bare = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
+        &[0xC0, 0x01],
+    );
+    assert_eq!(
+        to_server(&mut s, &bare, now),
+        [Ev::Discarded(Error::BadLlc {
+            offset: 0,
+            found: [0xC0, 0x01, 0x00]
+        })]
+    );
+    server_out(&mut s, now);
+    // An APDU longer than the receive buffer (2,048 + 3 bytes): dropped, the rest skipped, and
+    // the link goes on.
+    let mut lsdu = hex("E6E600");
+    lsdu.extend(vec![0xC0; 2100]);
+    let mut events = Vec::new();
+    let parts: Vec<&[u8]> = lsdu.chunks(128).collect();
+    for (i, part) in parts.iter().enumerate() {
+        let more = i + 1 < parts.len();
+        let ns = ((i + 1) % 8) as u8;
+        let f = frame(
+            more,
+            server_1_17(),
+            client16(),
+            Control::I {
+                ns,
+                nr: 0,
+                pf: true,
+            },
+            part,
+        );
+        events.extend(to_server(&mut s, &f, now));
+        server_out(&mut s, now);
+    }
+    assert_eq!(
+        events,
+        [Ev::Discarded(Error::ApduTooLong {
+            len: 2176,
+            capacity: 2051
+        })]
+    );
+    let ns = ((parts.len() + 1) % 8) as u8;
+    let ok = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::I {
+            ns,
+            nr: 0,
+            pf: true,
+        },
+        &hex("E6E600C001"),
+    );
+    assert_eq!(to_server(&mut s, &ok, now), [Ev::Apdu(vec![0xC0, 0x01])]);
 }
