@@ -1207,7 +1207,7 @@ fn received_data_that_cannot_be_delivered_is_reported() {
     assert_eq!(
         events,
         [Ev::Discarded(Error::ApduTooLong {
-            len: 2176,
+            len: 2103,
             capacity: 2051
         })]
     );
