@@ -1,6 +1,8 @@
 //! The client link: the primary station of normal response mode (head-end side).
 
-use super::core::{Accepted, Ack, Core, Pending, Regions, TxKind, emit_frame, llc_bytes};
+use super::engine::{
+    self, Accepted, Ack, Core, Pending, Regions, Role, TxKind, emit_frame, llc_bytes,
+};
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Timeouts};
 use crate::hdlc::{
     Address, AddressSize, Control, FrmrInfo, HdlcFrame, HdlcParameters, Llc, ParametersRepr,
@@ -243,30 +245,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcClient<B> {
     /// Fewer than `bytes.len()` are taken when an APDU or push is waiting to be handed out:
     /// drain [`HdlcClient::poll_event`], then call again with the rest.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) -> usize {
-        let regions = self.inner.core.regions;
-        let bufs = regions.split(self.storage.as_mut());
-        let s = &mut self.inner;
-        s.core.before_input(bufs.frame, now);
-        let mut rest = bytes;
-        while !s.core.input_blocked() {
-            let Some(frame) = s.core.deframer.next_frame(bufs.frame, &mut rest) else {
-                break;
-            };
-            s.on_frame(&frame, bufs.rx, now);
-        }
-        let consumed = bytes.len() - rest.len();
-        s.core.after_input(consumed, now);
-        consumed
+        engine::handle_input(&mut self.inner, self.storage.as_mut(), bytes, now)
     }
 
     /// The next event; an [`LinkEvent::Apdu`] or [`LinkEvent::Push`] borrows the receive
     /// buffer until the next call.
     pub fn poll_event(&mut self) -> Option<LinkEvent<'_>> {
-        let regions = self.inner.core.regions;
-        let p = self.inner.core.next_event()?;
-        let bufs = regions.split(self.storage.as_mut());
-        let rx: &[u8] = bufs.rx;
-        Some(p.into_event(rx))
+        engine::poll_event(&mut self.inner.core, self.storage.as_mut())
     }
 
     /// Writes the next frame to send into `out` and returns its length, or `None` when there
@@ -331,6 +316,16 @@ pub(super) fn check_parameters(p: &HdlcParameters) -> Result<()> {
         });
     }
     Ok(())
+}
+
+impl Role for Inner {
+    fn core(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
+    fn on_frame(&mut self, frame: &HdlcFrame<&[u8]>, rx: &mut [u8], now: Instant) {
+        Inner::on_frame(self, frame, rx, now);
+    }
 }
 
 impl Inner {

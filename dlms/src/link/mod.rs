@@ -109,7 +109,7 @@
 //!   peer, is dropped (optical heads, notes §12.1 item 10).
 
 mod client;
-mod core;
+mod engine;
 mod server;
 mod time;
 

@@ -1,7 +1,9 @@
 //! The server link: the secondary station of normal response mode (meter side).
 
 use super::client::check_parameters;
-use super::core::{Accepted, Ack, Core, Pending, Regions, TxKind, emit_frame, llc_bytes};
+use super::engine::{
+    self, Accepted, Ack, Core, Pending, Regions, Role, TxKind, emit_frame, llc_bytes,
+};
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Timeouts};
 use crate::hdlc::{
     Address, AddressSize, Control, FrmrInfo, HdlcFrame, HdlcParameters, Llc, ParametersRepr,
@@ -203,30 +205,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     /// Feeds bytes received from the wire; returns how many were taken (see
     /// [`super::HdlcClient::handle_input`]).
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) -> usize {
-        let regions = self.inner.core.regions;
-        let bufs = regions.split(self.storage.as_mut());
-        let s = &mut self.inner;
-        s.core.before_input(bufs.frame, now);
-        let mut rest = bytes;
-        while !s.core.input_blocked() {
-            let Some(frame) = s.core.deframer.next_frame(bufs.frame, &mut rest) else {
-                break;
-            };
-            s.on_frame(&frame, bufs.rx, now);
-        }
-        let consumed = bytes.len() - rest.len();
-        s.core.after_input(consumed, now);
-        consumed
+        engine::handle_input(&mut self.inner, self.storage.as_mut(), bytes, now)
     }
 
     /// The next event; an [`LinkEvent::Apdu`] or [`LinkEvent::Push`] borrows the receive
     /// buffer until the next call.
     pub fn poll_event(&mut self) -> Option<LinkEvent<'_>> {
-        let regions = self.inner.core.regions;
-        let p = self.inner.core.next_event()?;
-        let bufs = regions.split(self.storage.as_mut());
-        let rx: &[u8] = bufs.rx;
-        Some(p.into_event(rx))
+        engine::poll_event(&mut self.inner.core, self.storage.as_mut())
     }
 
     /// Writes the next frame to send into `out` and returns its length, or `None`.
@@ -258,6 +243,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
         if self.poll_timeout().is_some_and(|deadline| now >= deadline) {
             self.inner.go_down(DisconnectReason::Inactivity);
         }
+    }
+}
+
+impl Role for Inner {
+    fn core(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
+    fn on_frame(&mut self, frame: &HdlcFrame<&[u8]>, rx: &mut [u8], now: Instant) {
+        Inner::on_frame(self, frame, rx, now);
     }
 }
 

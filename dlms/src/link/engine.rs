@@ -628,6 +628,44 @@ impl Core {
     }
 }
 
+/// What the input loop needs from a role (client or server).
+pub(crate) trait Role {
+    fn core(&mut self) -> &mut Core;
+    fn on_frame(&mut self, frame: &HdlcFrame<&[u8]>, rx: &mut [u8], now: Instant);
+}
+
+/// Feeds bytes to a role: inter-octet timer, deframing, frame handling; stops while an APDU
+/// waits to be handed out. Returns how many bytes were taken.
+pub(crate) fn handle_input<R: Role>(
+    role: &mut R,
+    storage: &mut [u8],
+    bytes: &[u8],
+    now: Instant,
+) -> usize {
+    let regions = role.core().regions;
+    let bufs = regions.split(storage);
+    role.core().before_input(bufs.frame, now);
+    let mut rest = bytes;
+    while !role.core().input_blocked() {
+        let Some(frame) = role.core().deframer.next_frame(bufs.frame, &mut rest) else {
+            break;
+        };
+        role.on_frame(&frame, bufs.rx, now);
+    }
+    let consumed = bytes.len() - rest.len();
+    role.core().after_input(consumed, now);
+    consumed
+}
+
+/// The next event, borrowing the receive buffer of `storage`.
+pub(crate) fn poll_event<'s>(core: &mut Core, storage: &'s mut [u8]) -> Option<LinkEvent<'s>> {
+    let regions = core.regions;
+    let p = core.next_event()?;
+    let bufs = regions.split(storage);
+    let rx: &'s [u8] = bufs.rx;
+    Some(p.into_event(rx))
+}
+
 /// Emits one frame.
 pub(crate) fn emit_frame(
     out: &mut [u8],
