@@ -128,6 +128,7 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
         self.layout().map(|_| ())
     }
 
+    #[inline]
     fn layout(&self) -> Result<Layout> {
         let b = self.buffer.as_ref();
         let (opening, format) = match b {
@@ -229,6 +230,7 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
         self.verify(&layout)
     }
 
+    #[inline]
     fn verify(&self, l: &Layout) -> Result<()> {
         let b = self.buffer.as_ref();
         let mut digest = crc::digest();
