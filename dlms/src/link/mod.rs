@@ -107,6 +107,13 @@
 //!   (notes §12.1 items 3–8). They are never answered.
 //! - Echo: a frame identical to the one just sent, or one coming from our own address to our
 //!   peer, is dropped (optical heads, notes §12.1 item 10).
+//! - Transports: the links take bytes from anywhere. "HDLC over IP" (notes §12.1 item 15) is
+//!   the same client on a TCP socket (see the `hdlc_client` example). The IEC 62056-21 mode E
+//!   handshake that optical ports need before HDLC is not part of this module: run it on the
+//!   port (at 300 Bd, 7E1), switch the port to the agreed speed and 8N1, then hand the bytes
+//!   to the link.
+//! - Frames are checked strictly: a frame whose length field disagrees with its bytes (the
+//!   jDLMS E650 test frame, notes §12.1 item 12) is dropped, never "repaired".
 
 mod client;
 mod engine;
