@@ -194,6 +194,7 @@ pub enum Deframed<'a> {
 
 /// Counters of a [`Deframer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct DeframerStats {
     /// Valid frames handed out.
     pub frames: u64,

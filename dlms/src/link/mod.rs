@@ -233,6 +233,7 @@ pub enum LinkEvent<'a> {
 
 /// Counters of a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct LinkStats {
     /// Valid frames received (addressed to us or not).
     pub frames_received: u64,
