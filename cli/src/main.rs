@@ -5,6 +5,8 @@
 //! input.
 #![forbid(unsafe_code)]
 
+mod apdu_view;
+mod dlms_cmd;
 mod obis_cmd;
 mod sts_cmd;
 
@@ -28,6 +30,9 @@ enum Command {
     /// STS prepayment tokens (IEC 62055-41): decode, derive keys, generate.
     #[command(subcommand)]
     Sts(Box<sts_cmd::StsCommand>),
+    /// DLMS/COSEM frames and APDUs (IEC 62056-46, -47, -5-3).
+    #[command(subcommand)]
+    Dlms(dlms_cmd::DlmsCommand),
 }
 
 /// Exit status for input the tool could not make sense of.
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Obis(cmd) => obis_cmd::run(cmd, &mut out),
         Command::Sts(cmd) => sts_cmd::run(*cmd, &mut out),
+        Command::Dlms(cmd) => dlms_cmd::run(cmd, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

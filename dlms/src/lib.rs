@@ -29,6 +29,9 @@ pub mod error;
 pub use error::{Error, Result};
 
 // ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
+pub mod hdlc;
+pub mod link;
+pub mod wrapper;
 
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
 
