@@ -13,9 +13,16 @@
 #![warn(missing_docs)]
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
@@ -26,5 +33,7 @@ pub use error::{Error, Result};
 // ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
 
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
+pub mod apdu;
+pub mod axdr;
 
 // ---- security: `security` ----------------------------------------------------------------------
