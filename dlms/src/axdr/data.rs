@@ -128,7 +128,8 @@ pub struct Limits {
     /// top-level array are at depth 1). Values above [`Limits::MAX_DEPTH`] act as that.
     pub max_depth: u8,
     /// Most values (containers and scalars, compact-array leaves included) in one decoded
-    /// value.
+    /// value. Checked when a container is opened: a container whose elements would pass the
+    /// limit fails at its own offset.
     pub max_elements: u32,
 }
 
@@ -428,7 +429,15 @@ pub(crate) fn validate(buf: &[u8], start: usize, base: usize, limits: &Limits) -
     let mut stack = [0u32; Limits::MAX_DEPTH as usize];
     let mut depth = 0usize;
     let mut left: u32 = 1;
-    let mut elements: u32 = 0;
+    // Values are counted when their container is opened (the root counts 1), so the limit is
+    // checked once per container rather than once per value.
+    let mut elements: u32 = 1;
+    if limits.max_elements == 0 {
+        return Err(Error::TooManyElements {
+            limit: 0,
+            offset: base + start,
+        });
+    }
     let mut pos = start;
     loop {
         let at = pos;
@@ -439,26 +448,27 @@ pub(crate) fn validate(buf: &[u8], start: usize, base: usize, limits: &Limits) -
                 needed: 1,
             });
         };
-        elements += 1;
-        if elements > limits.max_elements {
-            return Err(Error::TooManyElements {
-                limit: limits.max_elements,
-                offset: base + at,
-            });
-        }
         pos += 1;
         left -= 1;
-        match class(tag) {
-            n @ 0..=12 => pos = take(buf, pos, usize::from(n), base, "data")?,
-            STR => {
+        // One arm per size, so that a well-predicted branch (not a table lookup that the next
+        // position would depend on) decides how far to skip.
+        match tag {
+            9 | 10 | 12 => {
                 let n = read_len(buf, &mut pos, base, "string length")?;
                 pos = take(buf, pos, n, base, "string")?;
             }
-            BITS => {
+            5 | 6 | 23 | 27 | 30 | 33 => pos = take(buf, pos, 4, base, "data")?,
+            16 | 18 | 29 | 32 => pos = take(buf, pos, 2, base, "data")?,
+            3 | 13 | 15 | 17 | 22 | 28 | 31 => pos = take(buf, pos, 1, base, "data")?,
+            20 | 21 | 24 => pos = take(buf, pos, 8, base, "data")?,
+            25 => pos = take(buf, pos, 12, base, "data")?,
+            26 => pos = take(buf, pos, 5, base, "data")?,
+            0 | 0xFF => {}
+            4 => {
                 let bits = read_len(buf, &mut pos, base, "bit-string length")?;
                 pos = take(buf, pos, bits.div_ceil(8), base, "bit-string")?;
             }
-            CONTAINER => {
+            1 | 2 => {
                 let count_at = pos;
                 let n = read_len(buf, &mut pos, base, "element count")?;
                 let available = buf.len() - pos;
@@ -476,6 +486,13 @@ pub(crate) fn validate(buf: &[u8], start: usize, base: usize, limits: &Limits) -
                         offset: base + at,
                     });
                 }
+                elements = elements.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+                if elements > limits.max_elements {
+                    return Err(Error::TooManyElements {
+                        limit: limits.max_elements,
+                        offset: base + at,
+                    });
+                }
                 if n > 0 {
                     let slot = stack.get_mut(depth).ok_or(Error::DepthExceeded {
                         limit: Limits::MAX_DEPTH,
@@ -488,9 +505,28 @@ pub(crate) fn validate(buf: &[u8], start: usize, base: usize, limits: &Limits) -
                         field: "element count",
                         offset: base + count_at,
                     })?;
+                    // Arrays of flat structures (profile buffers, object lists) are checked
+                    // row by row against the first row's tags and lengths.
+                    if tag == 1 && n >= 2 && depth < max_depth {
+                        let (rows, end, fields) = uniform_rows(buf, pos, n);
+                        if rows > 0 {
+                            let added =
+                                u32::try_from(rows.saturating_mul(fields)).unwrap_or(u32::MAX);
+                            elements = elements.saturating_add(added);
+                            if elements > limits.max_elements {
+                                return Err(Error::TooManyElements {
+                                    limit: limits.max_elements,
+                                    offset: base + pos,
+                                });
+                            }
+                            // rows <= n = left.
+                            left -= u32::try_from(rows).unwrap_or(left);
+                            pos = end;
+                        }
+                    }
                 }
             }
-            COMPACT => {
+            19 => {
                 let (end, leaves) = validate_compact(buf, pos, base, depth, limits)?;
                 elements = elements.saturating_add(u32::try_from(leaves).unwrap_or(u32::MAX));
                 if elements > limits.max_elements {
@@ -517,6 +553,117 @@ pub(crate) fn validate(buf: &[u8], start: usize, base: usize, limits: &Limits) -
             left = stack.get(depth).copied().unwrap_or(0);
         }
     }
+}
+
+/// Most fields of a row [`Skeleton`] handles.
+const MAX_FIELDS: usize = 16;
+
+/// The layout of a flat structure (at most 16 leaves, one-byte lengths): where its tag and
+/// length bytes are and what they hold. Every structure whose bytes at those offsets are equal
+/// has the same layout and size, so arrays of such rows (profile buffers, object lists) are
+/// validated and walked row by row with a few byte compares.
+struct Skeleton {
+    /// Offsets (from the row start) of the tag and length bytes, and their values.
+    offsets: [u16; 2 + 2 * MAX_FIELDS],
+    bytes: [u8; 2 + 2 * MAX_FIELDS],
+    checks: usize,
+    /// Offset of each field's tag.
+    fields: [u16; MAX_FIELDS],
+    count: usize,
+    /// Bytes per row.
+    len: usize,
+}
+
+impl Skeleton {
+    /// The skeleton of the structure at `start`, if it is flat and its row fits `buf`.
+    fn of(buf: &[u8], start: usize) -> Option<Self> {
+        let (Some(&2), Some(&count)) = (buf.get(start), buf.get(start + 1)) else {
+            return None;
+        };
+        let count = usize::from(count);
+        if count > MAX_FIELDS {
+            return None;
+        }
+        let mut sk = Self {
+            offsets: [0; 2 + 2 * MAX_FIELDS],
+            bytes: [0; 2 + 2 * MAX_FIELDS],
+            checks: 0,
+            fields: [0; MAX_FIELDS],
+            count,
+            len: 0,
+        };
+        sk.check(0, 2)?;
+        sk.check(1, u8::try_from(count).ok()?)?;
+        let mut p = start + 2;
+        for i in 0..count {
+            let tag = *buf.get(p)?;
+            let off = u16::try_from(p - start).ok()?;
+            *sk.fields.get_mut(i)? = off;
+            sk.check(off, tag)?;
+            let size = match tag {
+                0 | 0xFF => 0,
+                3 | 13 | 15 | 17 | 22 | 28 | 31 => 1,
+                16 | 18 | 29 | 32 => 2,
+                5 | 6 | 23 | 27 | 30 | 33 => 4,
+                26 => 5,
+                20 | 21 | 24 => 8,
+                25 => 12,
+                4 | 9 | 10 | 12 => {
+                    let len = *buf.get(p + 1).filter(|&&l| l < 0x80)?;
+                    sk.check(off + 1, len)?;
+                    p += 1;
+                    if tag == 4 {
+                        usize::from(len).div_ceil(8)
+                    } else {
+                        usize::from(len)
+                    }
+                }
+                _ => return None,
+            };
+            p += 1 + size;
+        }
+        sk.len = p - start;
+        (p <= buf.len() && u16::try_from(sk.len).is_ok()).then_some(sk)
+    }
+
+    fn check(&mut self, off: u16, byte: u8) -> Option<()> {
+        *self.offsets.get_mut(self.checks)? = off;
+        *self.bytes.get_mut(self.checks)? = byte;
+        self.checks += 1;
+        Some(())
+    }
+
+    /// Whether the row at `start` is whole and has this layout.
+    #[inline]
+    fn matches(&self, buf: &[u8], start: usize) -> bool {
+        let Some(row) = buf.get(start..start + self.len) else {
+            return false;
+        };
+        let offsets = self.offsets.get(..self.checks).unwrap_or_default();
+        let bytes = self.bytes.get(..self.checks).unwrap_or_default();
+        offsets
+            .iter()
+            .zip(bytes)
+            .all(|(&o, &b)| row.get(usize::from(o)) == Some(&b))
+    }
+
+    /// The field tag offsets.
+    fn field_offsets(&self) -> &[u16] {
+        self.fields.get(..self.count).unwrap_or_default()
+    }
+}
+
+/// Validates the rows of an array that match its first row's [`Skeleton`]; returns how many
+/// (0 when the first row is not flat), where they end, and the fields per row.
+fn uniform_rows(buf: &[u8], start: usize, n: usize) -> (usize, usize, usize) {
+    let Some(sk) = Skeleton::of(buf, start) else {
+        return (0, start, 0);
+    };
+    let mut rows = 1usize;
+    while rows < n && sk.matches(buf, start + rows * sk.len) {
+        rows += 1;
+    }
+    (rows, start + rows * sk.len, sk.count)
 }
 
 /// What a compact-array type description says about one instance of the type.
@@ -827,28 +974,61 @@ fn skip_valid(buf: &[u8], mut pos: usize) -> Option<usize> {
     (pos <= buf.len()).then_some(pos)
 }
 
-/// Decodes the validated tagged value at `pos`; returns it and its end.
-#[inline]
-fn decode_valid(buf: &[u8], pos: usize) -> Option<(Data<'_>, usize)> {
+/// Decodes the validated tagged value at `pos` when it is not an array or structure; returns
+/// it and its end. One dispatch on the tag, each arm with its own constant size.
+#[inline(always)]
+fn decode_leaf(buf: &[u8], pos: usize) -> Option<(Data<'_>, usize)> {
     let tag = *buf.get(pos)?;
-    let mut p = pos + 1;
-    match class(tag) {
-        n @ 0..=12 => {
-            let end = p + usize::from(n);
-            let payload = buf.get(p..end)?;
-            Some((fixed_scalar(tag, payload), end))
-        }
-        STR => {
-            let n = read_len(buf, &mut p, 0, "").ok()?;
-            let s = buf.get(p..p + n)?;
+    let rest = buf.get(pos + 1..)?;
+    macro_rules! fixed {
+        ($n:literal, $make:expr) => {{
+            let b: [u8; $n] = *rest.first_chunk::<$n>()?;
+            Some(($make(b), pos + 1 + $n))
+        }};
+    }
+    match tag {
+        9 | 10 | 12 => {
+            let (n, skip) = match rest.first() {
+                Some(&b) if b < 0x80 => (usize::from(b), 1),
+                _ => {
+                    let mut p = 0;
+                    (read_len(rest, &mut p, 0, "").ok()?, p)
+                }
+            };
+            let s = rest.get(skip..skip + n)?;
             let d = match tag {
                 9 => Data::OctetString(s),
                 10 => Data::VisibleString(s),
                 _ => Data::Utf8String(s),
             };
-            Some((d, p + n))
+            Some((d, pos + 1 + skip + n))
         }
-        BITS => {
+        6 => fixed!(4, |b| Data::DoubleLongUnsigned(u32::from_be_bytes(b))),
+        5 => fixed!(4, |b| Data::DoubleLong(i32::from_be_bytes(b))),
+        18 => fixed!(2, |b| Data::LongUnsigned(u16::from_be_bytes(b))),
+        16 => fixed!(2, |b| Data::Long(i16::from_be_bytes(b))),
+        17 => fixed!(1, |b: [u8; 1]| Data::Unsigned(b[0])),
+        15 => fixed!(1, |b| Data::Integer(i8::from_be_bytes(b))),
+        22 => fixed!(1, |b: [u8; 1]| Data::Enum(b[0])),
+        3 => fixed!(1, |b: [u8; 1]| Data::Boolean(b[0] != 0)),
+        13 => fixed!(1, |b: [u8; 1]| Data::Bcd(b[0])),
+        20 => fixed!(8, |b| Data::Long64(i64::from_be_bytes(b))),
+        21 => fixed!(8, |b| Data::Long64Unsigned(u64::from_be_bytes(b))),
+        23 => fixed!(4, |b| Data::Float32(f32::from_be_bytes(b))),
+        24 => fixed!(8, |b| Data::Float64(f64::from_be_bytes(b))),
+        25 => fixed!(12, |b| Data::DateTime(DateTime::from_bytes(b))),
+        26 => fixed!(5, |b| Data::Date(Date::from_bytes(b))),
+        27 => fixed!(4, |b| Data::Time(Time::from_bytes(b))),
+        28 => fixed!(1, |b| Data::DeltaInteger(i8::from_be_bytes(b))),
+        29 => fixed!(2, |b| Data::DeltaLong(i16::from_be_bytes(b))),
+        30 => fixed!(4, |b| Data::DeltaDoubleLong(i32::from_be_bytes(b))),
+        31 => fixed!(1, |b: [u8; 1]| Data::DeltaUnsigned(b[0])),
+        32 => fixed!(2, |b| Data::DeltaLongUnsigned(u16::from_be_bytes(b))),
+        33 => fixed!(4, |b| Data::DeltaDoubleLongUnsigned(u32::from_be_bytes(b))),
+        0 => Some((Data::Null, pos + 1)),
+        0xFF => Some((Data::DontCare, pos + 1)),
+        4 => {
+            let mut p = pos + 1;
             let bits = read_len(buf, &mut p, 0, "").ok()?;
             let n = bits.div_ceil(8);
             let bytes = buf.get(p..p + n)?;
@@ -860,28 +1040,8 @@ fn decode_valid(buf: &[u8], pos: usize) -> Option<(Data<'_>, usize)> {
                 p + n,
             ))
         }
-        CONTAINER => {
-            let count = read_len(buf, &mut p, 0, "").ok()?;
-            let mut end = p;
-            for _ in 0..count {
-                end = skip_valid(buf, end)?;
-            }
-            let seq = Sequence {
-                repr: SeqRepr::Encoded {
-                    body: buf.get(p..end)?,
-                    count: u32::try_from(count).ok()?,
-                },
-            };
-            Some((
-                if tag == 1 {
-                    Data::Array(seq)
-                } else {
-                    Data::Structure(seq)
-                },
-                end,
-            ))
-        }
-        COMPACT => {
+        19 => {
+            let p = pos + 1;
             let dend = desc_end(buf, p);
             let description = buf.get(p..dend)?;
             let mut q = dend;
@@ -899,6 +1059,35 @@ fn decode_valid(buf: &[u8], pos: usize) -> Option<(Data<'_>, usize)> {
         }
         _ => None,
     }
+}
+
+/// Decodes the validated tagged value at `pos`; returns it and its end.
+#[inline]
+fn decode_valid(buf: &[u8], pos: usize) -> Option<(Data<'_>, usize)> {
+    let tag = *buf.get(pos)?;
+    if tag != 1 && tag != 2 {
+        return decode_leaf(buf, pos);
+    }
+    let mut p = pos + 1;
+    let count = read_len(buf, &mut p, 0, "").ok()?;
+    let mut end = p;
+    for _ in 0..count {
+        end = skip_valid(buf, end)?;
+    }
+    let seq = Sequence {
+        repr: SeqRepr::Encoded {
+            body: buf.get(p..end)?,
+            count: u32::try_from(count).ok()?,
+        },
+    };
+    Some((
+        if tag == 1 {
+            Data::Array(seq)
+        } else {
+            Data::Structure(seq)
+        },
+        end,
+    ))
 }
 
 /// Decodes the validated value that starts `buf` and ends at `end` (no second skip for
@@ -1149,6 +1338,29 @@ impl<'a> Data<'a> {
             Data::OctetString(b) => DateTime::from_slice(b),
             _ => None,
         }
+    }
+
+    /// Calls `f` for this value and everything inside it, in pre-order: the fastest way to see
+    /// every value (internal iteration; see [`walk`](Self::walk) for an iterator).
+    ///
+    /// Runs of received (encoded) elements are walked by a flat loop with a stack of element
+    /// counts; caller-built and compact-array sequences nest at most as deep as they were
+    /// built or validated.
+    ///
+    /// ```
+    /// use dlms::axdr::{Data, NodeKind};
+    /// let data = Data::parse_all(&[0x02, 0x02, 0x11, 0x07, 0x01, 0x01, 0x12, 0x00, 0x05])?;
+    /// let mut leaves = Vec::new();
+    /// data.visit(|node| {
+    ///     if let NodeKind::Value(v) = node.kind {
+    ///         leaves.push((node.depth, v.as_integer()));
+    ///     }
+    /// });
+    /// assert_eq!(leaves, [(1, Some(7)), (2, Some(5))]);
+    /// # Ok::<(), dlms::Error>(())
+    /// ```
+    pub fn visit<F: FnMut(Node<'a>)>(&self, mut f: F) {
+        visit_data(*self, 0, &mut f);
     }
 
     /// A pre-order walk over this value and everything inside it (see [`Walker`]).
@@ -1514,6 +1726,99 @@ fn fixed_payload(d: &Data<'_>, dst: &mut [u8]) -> usize {
 
 // ---- walking -----------------------------------------------------------------------------------
 
+fn visit_data<'a, F: FnMut(Node<'a>)>(d: Data<'a>, depth: usize, f: &mut F) {
+    let (seq, kind) = match d {
+        Data::Array(s) => (s, NodeKind::Array(s.len())),
+        Data::Structure(s) => (s, NodeKind::Structure(s.len())),
+        other => {
+            return f(Node {
+                depth,
+                kind: NodeKind::Value(other),
+            });
+        }
+    };
+    f(Node { depth, kind });
+    match seq.repr {
+        SeqRepr::Encoded { body, count } => visit_encoded(body, count, depth + 1, f),
+        _ => seq.iter().for_each(|e| visit_data(e, depth + 1, f)),
+    }
+}
+
+/// The flat loop over validated tagged elements: `count` elements of `buf` at `depth0`.
+#[inline(always)]
+fn visit_encoded<'a, F: FnMut(Node<'a>)>(buf: &'a [u8], count: u32, depth0: usize, f: &mut F) {
+    let mut lefts = [0u32; Limits::MAX_DEPTH as usize];
+    let mut sp = 0usize;
+    let mut left = count;
+    let mut pos = 0usize;
+    loop {
+        while left == 0 {
+            if sp == 0 {
+                return;
+            }
+            sp -= 1;
+            left = lefts.get(sp).copied().unwrap_or(0);
+        }
+        left -= 1;
+        let Some(&tag) = buf.get(pos) else { return };
+        if tag == 1 || tag == 2 {
+            let mut p = pos + 1;
+            let Ok(mut n) = read_len(buf, &mut p, 0, "") else {
+                return;
+            };
+            pos = p;
+            let depth = depth0 + sp;
+            let kind = if tag == 1 {
+                NodeKind::Array(n)
+            } else {
+                NodeKind::Structure(n)
+            };
+            f(Node { depth, kind });
+            // Rows of an array that share the first row's layout: no per-value bookkeeping.
+            if tag == 1
+                && n >= 2
+                && let Some(sk) = Skeleton::of(buf, pos)
+            {
+                while n > 0 && sk.matches(buf, pos) {
+                    f(Node {
+                        depth: depth + 1,
+                        kind: NodeKind::Structure(sk.count),
+                    });
+                    for &off in sk.field_offsets() {
+                        let Some((d, _)) = decode_leaf(buf, pos + usize::from(off)) else {
+                            return;
+                        };
+                        f(Node {
+                            depth: depth + 2,
+                            kind: NodeKind::Value(d),
+                        });
+                    }
+                    pos += sk.len;
+                    n -= 1;
+                }
+            }
+            if n > 0 {
+                // Validated input nests at most Limits::MAX_DEPTH deep.
+                let Some(slot) = lefts.get_mut(sp) else {
+                    return;
+                };
+                *slot = left;
+                sp += 1;
+                left = u32::try_from(n).unwrap_or(0);
+            }
+        } else {
+            let Some((d, end)) = decode_leaf(buf, pos) else {
+                return;
+            };
+            pos = end;
+            f(Node {
+                depth: depth0 + sp,
+                kind: NodeKind::Value(d),
+            });
+        }
+    }
+}
+
 /// One step of a [`Walker`]: a container being entered or a leaf value, with its depth.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Node<'a> {
@@ -1537,7 +1842,9 @@ pub enum NodeKind<'a> {
 
 #[derive(Debug, Clone)]
 enum Frame<'a> {
+    /// A container whose elements are tagged bytes at the walker's cursor.
     Encoded { left: u32 },
+    /// A container walked through its element iterator (caller-built or compact).
     Iter(SeqIter<'a>),
 }
 
@@ -1562,9 +1869,15 @@ enum Frame<'a> {
 #[derive(Debug, Clone)]
 pub struct Walker<'a, const N: usize = 16> {
     root: Option<Data<'a>>,
+    /// The tagged bytes the innermost encoded frames walk.
     buf: &'a [u8],
     pos: usize,
+    /// The innermost open frame (valid when `depth > 0`), kept out of the stack so that the
+    /// hot loop works on a local.
+    top: Frame<'a>,
+    /// The frames below `top`.
     stack: [Frame<'a>; N],
+    /// Open frames, `top` included.
     depth: usize,
     failed: bool,
 }
@@ -1577,26 +1890,41 @@ impl<'a, const N: usize> Walker<'a, N> {
             root: Some(data),
             buf: &[],
             pos: 0,
+            top: Frame::Encoded { left: 0 },
             stack: core::array::from_fn(|_| Frame::Encoded { left: 0 }),
             depth: 0,
             failed: false,
         }
     }
 
+    #[inline]
     fn push(&mut self, frame: Frame<'a>) -> Result<()> {
-        match self.stack.get_mut(self.depth) {
-            Some(slot) => {
-                *slot = frame;
-                self.depth += 1;
-                Ok(())
+        if self.depth >= N {
+            self.failed = true;
+            return Err(Error::DepthExceeded {
+                limit: u8::try_from(N).unwrap_or(u8::MAX),
+                offset: self.pos,
+            });
+        }
+        if self.depth > 0 {
+            let below = core::mem::replace(&mut self.top, frame);
+            if let Some(slot) = self.stack.get_mut(self.depth - 1) {
+                *slot = below;
             }
-            None => {
-                self.failed = true;
-                Err(Error::DepthExceeded {
-                    limit: u8::try_from(N).unwrap_or(u8::MAX),
-                    offset: self.pos,
-                })
-            }
+        } else {
+            self.top = frame;
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        if self.depth > 0
+            && let Some(slot) = self.stack.get_mut(self.depth - 1)
+        {
+            self.top = core::mem::replace(slot, Frame::Encoded { left: 0 });
         }
     }
 
@@ -1644,12 +1972,14 @@ impl<'a, const N: usize> Iterator for Walker<'a, N> {
             return Some(self.enter(root, 0));
         }
         loop {
+            if self.depth == 0 {
+                return None;
+            }
             let depth = self.depth;
-            let top = self.stack.get_mut(depth.checked_sub(1)?)?;
-            match top {
+            match &mut self.top {
                 Frame::Encoded { left } => {
                     if *left == 0 {
-                        self.depth -= 1;
+                        self.pop();
                         continue;
                     }
                     *left -= 1;
@@ -1661,16 +1991,14 @@ impl<'a, const N: usize> Iterator for Walker<'a, N> {
                         let pushed = self.push(Frame::Encoded {
                             left: u32::try_from(count).ok()?,
                         });
-                        return Some(pushed.map(|()| Node {
-                            depth,
-                            kind: if tag == 1 {
-                                NodeKind::Array(count)
-                            } else {
-                                NodeKind::Structure(count)
-                            },
-                        }));
+                        let kind = if tag == 1 {
+                            NodeKind::Array(count)
+                        } else {
+                            NodeKind::Structure(count)
+                        };
+                        return Some(pushed.map(|()| Node { depth, kind }));
                     }
-                    let (d, end) = decode_valid(self.buf, self.pos)?;
+                    let (d, end) = decode_leaf(self.buf, self.pos)?;
                     self.pos = end;
                     return Some(Ok(Node {
                         depth,
@@ -1679,7 +2007,7 @@ impl<'a, const N: usize> Iterator for Walker<'a, N> {
                 }
                 Frame::Iter(it) => match it.next() {
                     Some(d) => return Some(self.enter(d, depth)),
-                    None => self.depth -= 1,
+                    None => self.pop(),
                 },
             }
         }

@@ -326,7 +326,7 @@ fn element_totals_are_bounded_by_limits() {
         Data::parse_with(&bytes, &tight),
         Err(Error::TooManyElements {
             limit: 3,
-            offset: 6
+            offset: 0
         })
     );
     assert!(
@@ -741,9 +741,9 @@ mod prop {
             prop_assert_eq!(used, bytes.len());
             prop_assert_eq!(OwnedData::from(&parsed), value);
             prop_assert_eq!(emit(&parsed), bytes.clone());
-            // The walk sees every value once.
-            let walked = parsed.walk().count();
-            prop_assert!(walked >= 1);
+            // The walk sees every value once, and the visit (with its row fast path) agrees.
+            let walked = nodes_both_ways(&parsed);
+            prop_assert!(!walked.is_empty());
         }
 
         #[test]
@@ -761,4 +761,97 @@ mod prop {
             }
         }
     }
+}
+
+/// Builds an array of `rows` structures {octet-string(2), double-long-unsigned, long}, with
+/// `tweak` applied to the encoded bytes of each row.
+fn rows(rows: usize, mut tweak: impl FnMut(usize, &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = std::vec![0x01, 0x81, u8::try_from(rows).unwrap()];
+    for i in 0..rows {
+        let b = u8::try_from(i).unwrap();
+        let mut row = std::vec![
+            0x02, 0x03, 0x09, 0x02, b, b, 0x06, 0, 0, 1, b, 0x10, 0xFF, b
+        ];
+        tweak(i, &mut row);
+        out.extend_from_slice(&row);
+    }
+    out
+}
+
+fn nodes_both_ways<'a>(d: &Data<'a>) -> Vec<Node<'a>> {
+    let walked: Vec<Node<'a>> = d.walk().map(Result::unwrap).collect();
+    let mut visited = Vec::new();
+    d.visit(|n| visited.push(n));
+    assert_eq!(
+        walked, visited,
+        "visit (row fast path) and walk (generic) disagree"
+    );
+    walked
+}
+
+#[test]
+fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
+    // Every row alike.
+    let same = rows(200, |_, _| {});
+    let d = parse(&same);
+    let nodes = nodes_both_ways(&d);
+    assert_eq!(nodes.len(), 1 + 200 * 4);
+    assert_eq!(
+        nodes[4],
+        Node {
+            depth: 2,
+            kind: NodeKind::Value(Data::Long(-256))
+        }
+    );
+    // Row 50 has a longer string, row 120 a null instead of the u32: both leave the fast path
+    // for the generic one and come back.
+    let mixed = rows(200, |i, row| {
+        if i == 50 {
+            *row = std::vec![
+                0x02, 0x03, 0x09, 0x03, 1, 2, 3, 0x06, 0, 0, 0, 9, 0x10, 0, 1
+            ];
+        }
+        if i == 120 {
+            *row = std::vec![0x02, 0x03, 0x09, 0x02, 7, 7, 0x00, 0x10, 0, 1];
+        }
+    });
+    let d = parse(&mixed);
+    let nodes = nodes_both_ways(&d);
+    assert_eq!(nodes.len(), 1 + 200 * 4);
+    assert_eq!(emit(&d), mixed);
+    // A row with an unknown tag where the first row has a value byte is caught.
+    let mut bad = rows(10, |_, _| {});
+    bad[3 + 14 * 7 + 6] = 0x07;
+    assert_eq!(
+        Data::parse(&bad),
+        Err(Error::UnknownTag {
+            field: "data",
+            tag: 7,
+            offset: 3 + 14 * 7 + 6
+        })
+    );
+    // A last row cut short is truncated, not accepted.
+    let whole = rows(10, |_, _| {});
+    assert!(matches!(
+        Data::parse(&whole[..whole.len() - 1]),
+        Err(Error::Truncated { .. })
+    ));
+    // Rows count against the element limit.
+    let tight = Limits {
+        max_elements: 100,
+        ..Limits::DEFAULT
+    };
+    assert!(matches!(
+        Data::parse_with(&same, &tight),
+        Err(Error::TooManyElements { .. })
+    ));
+    // Rows one level below the depth limit are not taken by the fast path.
+    let shallow = Limits {
+        max_depth: 1,
+        ..Limits::DEFAULT
+    };
+    assert!(matches!(
+        Data::parse_with(&same, &shallow),
+        Err(Error::DepthExceeded { .. })
+    ));
 }
