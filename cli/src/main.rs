@@ -5,6 +5,10 @@
 //! input.
 #![forbid(unsafe_code)]
 
+// `view` is called by `dlms decode` (cli/src/dlms_cmd.rs, from the link-layer branch); until that
+// command is merged only this module's tests use it.
+#[cfg_attr(not(test), allow(dead_code))]
+mod apdu_view;
 mod obis_cmd;
 
 use std::process::ExitCode;
