@@ -52,4 +52,4 @@ pub use encode::{Encode, Sink, SliceSink, length_len, put_length, put_octets};
 pub use owned::OwnedData;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -669,7 +669,7 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-mod prop {
+pub(crate) mod prop {
     use super::*;
     use proptest::prelude::*;
     use std::vec;
@@ -723,7 +723,7 @@ mod prop {
         ]
     }
 
-    pub(super) fn data() -> impl Strategy<Value = OwnedData> {
+    pub(crate) fn data() -> impl Strategy<Value = OwnedData> {
         leaf().prop_recursive(4, 48, 6, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(OwnedData::Array),
