@@ -222,6 +222,10 @@ impl<'a> BitString<'a> {
 /// walks the bytes in place, without allocating. A value can also be built from parts
 /// ([`Sequence::from_items`]) and encoded with [`Encode`].
 ///
+/// A received array or structure re-encodes to exactly the bytes it came in (a boolean sent as
+/// `03 81`, a length in a longer form than needed); values built by the caller are encoded in
+/// the canonical form (booleans as `01`, shortest lengths).
+///
 /// Equality compares values: floats by their bit patterns (so that decoding is an exact
 /// inverse of encoding, NaN included), sequences element by element whatever their backing.
 ///
@@ -708,7 +712,11 @@ fn describe(
             let child = describe(desc, end, base, depth + 1, limits)?;
             Ok(DescInfo {
                 end: child.end,
-                size: child.size.and_then(|s| s.checked_mul(count)),
+                size: if count == 0 {
+                    Some(0)
+                } else {
+                    child.size.and_then(|s| s.checked_mul(count))
+                },
                 leaves: child.leaves.saturating_mul(count as u64).saturating_add(1),
             })
         }
@@ -847,6 +855,11 @@ fn fixed_size(desc: &[u8], pos: usize) -> Option<usize> {
             let count = desc
                 .get(pos + 1..pos + 3)
                 .map(|b| usize::from(u16::from_be_bytes(be(b))))?;
+            // An empty array takes no bytes whatever its element type: without this, arrays of
+            // empty arrays of strings would be "variable" and walked element by element.
+            if count == 0 {
+                return Some(0);
+            }
             fixed_size(desc, pos + 3)?.checked_mul(count)
         }
         (2, _) => {
@@ -873,6 +886,13 @@ fn validate_compact(
     limits: &Limits,
 ) -> Result<(usize, u64)> {
     let info = describe(buf, pos, base, depth, limits)?;
+    // One row's values are known from the description: refuse before walking any contents.
+    if info.leaves > u64::from(limits.max_elements) {
+        return Err(Error::TooManyElements {
+            limit: limits.max_elements,
+            offset: base + pos,
+        });
+    }
     let mut p = info.end;
     let n = read_len(buf, &mut p, base, "compact-array length")?;
     let end = take(buf, p, n, base, "compact-array contents")?;

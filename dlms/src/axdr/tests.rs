@@ -510,6 +510,21 @@ fn compact_array_negative_cases() {
         Data::parse(&bomb),
         Err(Error::TooManyElements { .. })
     ));
+    // Fuzzer find: rows holding 64512 x 23809 empty arrays of bit-strings took seconds to walk
+    // (each empty array looked variable-sized). Empty arrays are now zero-size, and the values
+    // a row describes are checked against the limit before any contents are walked.
+    let slow = [
+        0x13, 0x02, 0x02, 0x11, 0x01, 0xFC, 0x00, 0x01, 0x5D, 0x01, 0x01, 0x00, 0x00, 0x04, 0x02,
+        0x05, 0x06,
+    ];
+    assert!(matches!(
+        Data::parse(&slow),
+        Err(Error::TooManyElements { offset: 1, .. })
+    ));
+    // Without a limit it decodes (two one-byte rows) without walking the empty arrays.
+    let (d, _) = Data::parse_with(&slow, &Limits::UNBOUNDED).unwrap();
+    let Data::CompactArray(c) = d else { panic!() };
+    assert_eq!(c.len(), 2);
     // A structure description claiming more fields than bytes.
     assert!(matches!(
         Data::parse(&[0x13, 0x02, 0x7F, 0x11]),
