@@ -4,30 +4,11 @@
 //! to the bytes it came from; accessors interpret them. Conversion to and from a calendar
 //! date-time ([`CivilDateTime`]) and Unix time needs no `std`.
 //!
-//! # Deviation sign
-//!
-//! The deviation is the number of minutes to **add to the local time to get UTC**
-//! (`UTC = local + deviation`): Central European Time (UTC+01:00) is −60 (`FF C4`), summer time
-//! (UTC+02:00) −120 (`FF 88`). This is the reading of the Blue Book shared by the public
-//! implementations we checked (dlms.md §4.5); some meters and decoders use the opposite sign
-//! (dlms.md §12.3 item 27), so every conversion that uses the deviation takes a
-//! [`DeviationConvention`] and the raw value is never changed.
-//!
-//! ```
-//! use dlms::axdr::{DateTime, DeviationConvention};
-//! // 2024-07-01 Monday 12:30:00.00, deviation −120 (CEST), daylight saving active.
-//! let dt = DateTime::from_bytes([0x07, 0xE8, 7, 1, 1, 12, 30, 0, 0, 0xFF, 0x88, 0x80]);
-//! assert_eq!(dt.deviation.minutes(), Some(-120));
-//! assert_eq!(dt.deviation.utc_offset_minutes(DeviationConvention::Standard), Some(120));
-//! assert_eq!(dt.clock_status.daylight_saving_active(), Some(true));
-//! // 12:30 local at UTC+2 is 10:30 UTC.
-//! let utc = dt.to_utc(DeviationConvention::Standard).unwrap();
-//! assert_eq!((utc.hour, utc.minute), (10, 30));
-//! ```
+//! The sign convention of the deviation is described at [`Deviation`].
 
 use core::fmt;
 
-/// How to read the sign of a date-time deviation (see the [module docs](self)).
+/// How to read the sign of a date-time deviation (see [`Deviation`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DeviationConvention {
     /// `UTC = local + deviation` (Blue Book; −60 is UTC+01:00).
@@ -96,6 +77,27 @@ pub struct Time {
 
 /// The deviation of a date-time: minutes to add to local time to get UTC under the
 /// [standard convention](DeviationConvention::Standard); 0x8000 = not specified.
+///
+/// # Sign convention
+///
+/// The deviation is the number of minutes to **add to the local time to get UTC**
+/// (`UTC = local + deviation`): Central European Time (UTC+01:00) is −60 (`FF C4`), summer time
+/// (UTC+02:00) −120 (`FF 88`). This is the reading of the Blue Book shared by the public
+/// implementations we checked (dlms.md §4.5); some meters and decoders use the opposite sign
+/// (dlms.md §12.3 item 27), so every conversion that uses the deviation takes a
+/// [`DeviationConvention`] and the raw value is never changed.
+///
+/// ```
+/// use dlms::axdr::{DateTime, DeviationConvention};
+/// // 2024-07-01 Monday 12:30:00.00, deviation −120 (CEST), daylight saving active.
+/// let dt = DateTime::from_bytes([0x07, 0xE8, 7, 1, 1, 12, 30, 0, 0, 0xFF, 0x88, 0x80]);
+/// assert_eq!(dt.deviation.minutes(), Some(-120));
+/// assert_eq!(dt.deviation.utc_offset_minutes(DeviationConvention::Standard), Some(120));
+/// assert_eq!(dt.clock_status.daylight_saving_active(), Some(true));
+/// // 12:30 local at UTC+2 is 10:30 UTC.
+/// let utc = dt.to_utc(DeviationConvention::Standard).unwrap();
+/// assert_eq!((utc.hour, utc.minute), (10, 30));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Deviation(pub i16);
 
