@@ -568,6 +568,42 @@ fn put_opt_explicit<S: Sink + ?Sized>(out: &mut S, tag: u8, v: Option<Tlv<'_>>) 
     }
 }
 
+/// The components AARQ and AARE share after the AP titles (with their own tags).
+struct AuthTail<'a, 'u> {
+    requirements: Option<BerBitString<'a>>,
+    mechanism: Option<ObjectId<'a>>,
+    value: Option<AuthenticationValue<'a>>,
+    implementation: Option<&'a [u8]>,
+    user: Option<&'u UserInformation<'a>>,
+}
+
+impl AuthTail<'_, '_> {
+    /// Writes the components with the tags of the ACSE requirements, mechanism name and
+    /// authentication value, then implementation-information and user-information.
+    fn write<S: Sink + ?Sized>(
+        &self,
+        out: &mut S,
+        [requirements, mechanism, value]: [u8; 3],
+    ) -> Result<()> {
+        if let Some(b) = self.requirements {
+            put_tlv(out, requirements, b.0)?;
+        }
+        if let Some(m) = self.mechanism {
+            put_tlv(out, mechanism, m.0)?;
+        }
+        if let Some(a) = self.value {
+            put_explicit(out, value, a.tag, a.value)?;
+        }
+        if let Some(i) = self.implementation {
+            put_tlv(out, 0x9D, i)?;
+        }
+        match self.user {
+            Some(u) => put_user_information(out, u),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Reads `tag len` of an ACSE APDU and returns a reader over its components.
 fn open<'a>(bytes: &'a [u8], tag: u8, field: &'static str) -> Result<(Reader<'a>, Reader<'a>)> {
     let mut r = Reader::new(bytes, 0);
@@ -784,22 +820,14 @@ impl<'a> Aarq<'a> {
         put_opt_explicit(out, 0xA7, self.calling_ae_qualifier)?;
         put_opt_explicit(out, 0xA8, self.calling_ap_invocation_id)?;
         put_opt_explicit(out, 0xA9, self.calling_ae_invocation_id)?;
-        if let Some(b) = self.sender_acse_requirements {
-            put_tlv(out, 0x8A, b.0)?;
-        }
-        if let Some(m) = self.mechanism_name {
-            put_tlv(out, 0x8B, m.0)?;
-        }
-        if let Some(a) = self.calling_authentication_value {
-            put_explicit(out, 0xAC, a.tag, a.value)?;
-        }
-        if let Some(i) = self.implementation_information {
-            put_tlv(out, 0x9D, i)?;
-        }
-        if let Some(u) = &self.user_information {
-            put_user_information(out, u)?;
-        }
-        Ok(())
+        let tail = AuthTail {
+            requirements: self.sender_acse_requirements,
+            mechanism: self.mechanism_name,
+            value: self.calling_authentication_value,
+            implementation: self.implementation_information,
+            user: self.user_information.as_ref(),
+        };
+        tail.write(out, [0x8A, 0x8B, 0xAC])
     }
 
     fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
@@ -1109,22 +1137,14 @@ impl<'a> Aare<'a> {
         put_opt_explicit(out, 0xA5, self.responding_ae_qualifier)?;
         put_opt_explicit(out, 0xA6, self.responding_ap_invocation_id)?;
         put_opt_explicit(out, 0xA7, self.responding_ae_invocation_id)?;
-        if let Some(b) = self.responder_acse_requirements {
-            put_tlv(out, 0x88, b.0)?;
-        }
-        if let Some(m) = self.mechanism_name {
-            put_tlv(out, 0x89, m.0)?;
-        }
-        if let Some(a) = self.responding_authentication_value {
-            put_explicit(out, 0xAA, a.tag, a.value)?;
-        }
-        if let Some(i) = self.implementation_information {
-            put_tlv(out, 0x9D, i)?;
-        }
-        if let Some(u) = &self.user_information {
-            put_user_information(out, u)?;
-        }
-        Ok(())
+        let tail = AuthTail {
+            requirements: self.responder_acse_requirements,
+            mechanism: self.mechanism_name,
+            value: self.responding_authentication_value,
+            implementation: self.implementation_information,
+            user: self.user_information.as_ref(),
+        };
+        tail.write(out, [0x88, 0x89, 0xAA])
     }
 
     fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {

@@ -543,9 +543,7 @@ impl<'a> GeneralCiphering<'a> {
     /// # Errors
     /// Whatever the sink reports.
     pub fn emit_header<S: Sink + ?Sized>(&self, body_len: usize, out: &mut S) -> Result<()> {
-        out.put_u8(Self::TAG)?;
-        self.header.write(out)?;
-        self.write_key_info(out)?;
+        self.write_head(out)?;
         write_content_header(
             out,
             self.content.security_control,
@@ -576,10 +574,15 @@ impl<'a> GeneralCiphering<'a> {
         1 + self.header.len() + key_info + length_len(5 + body_len) + 5
     }
 
-    pub(crate) fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
+    /// Everything before the ciphered content.
+    fn write_head<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
         out.put_u8(Self::TAG)?;
         self.header.write(out)?;
-        self.write_key_info(out)?;
+        self.write_key_info(out)
+    }
+
+    pub(crate) fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
+        self.write_head(out)?;
         self.content.write(out)
     }
 }

@@ -169,14 +169,7 @@ impl<'a> RangeDescriptor<'a> {
     /// # Errors
     /// [`Error::BufferTooSmall`] when `scratch` cannot hold the parameters.
     pub fn to_selective_access<'s>(&self, scratch: &'s mut [u8]) -> Result<SelectiveAccess<'s>> {
-        let mut sink = SliceSink::new(scratch);
-        self.write_data(&mut sink)?;
-        let n = sink.len();
-        let bytes: &'s [u8] = scratch.get(..n).unwrap_or_default();
-        Ok(SelectiveAccess {
-            selector: Self::SELECTOR,
-            parameters: Data::parse_all(bytes)?,
-        })
+        encode_parameters(Self::SELECTOR, scratch, |sink| self.write_data(sink))
     }
 }
 
@@ -235,15 +228,24 @@ impl EntryDescriptor {
     /// # Errors
     /// [`Error::BufferTooSmall`] when `scratch` is shorter than [`Self::DATA_LEN`].
     pub fn to_selective_access<'s>(&self, scratch: &'s mut [u8]) -> Result<SelectiveAccess<'s>> {
-        let mut sink = SliceSink::new(scratch);
-        self.write_data(&mut sink)?;
-        let n = sink.len();
-        let bytes: &'s [u8] = scratch.get(..n).unwrap_or_default();
-        Ok(SelectiveAccess {
-            selector: Self::SELECTOR,
-            parameters: Data::parse_all(bytes)?,
-        })
+        encode_parameters(Self::SELECTOR, scratch, |sink| self.write_data(sink))
     }
+}
+
+/// Encodes access parameters into `scratch` and returns the selective access over them.
+fn encode_parameters<'s>(
+    selector: u8,
+    scratch: &'s mut [u8],
+    write: impl FnOnce(&mut SliceSink<'_>) -> Result<()>,
+) -> Result<SelectiveAccess<'s>> {
+    let mut sink = SliceSink::new(scratch);
+    write(&mut sink)?;
+    let n = sink.len();
+    let bytes: &'s [u8] = scratch.get(..n).unwrap_or_default();
+    Ok(SelectiveAccess {
+        selector,
+        parameters: Data::parse_all(bytes)?,
+    })
 }
 
 impl<'a> SelectiveAccess<'a> {

@@ -297,6 +297,27 @@ pub struct InformationReportRequest<'a> {
     pub values: List<'a, Data<'a>>,
 }
 
+/// The variable list and the data list of WriteRequest and UnconfirmedWriteRequest.
+type WriteLists<'a> = (List<'a, VariableAccess<'a>>, List<'a, Data<'a>>);
+
+fn read_write_lists<'a>(r: &mut Reader<'a>, limits: &Limits) -> Result<WriteLists<'a>> {
+    Ok((
+        List::read(r, "variable-access-specification", limits)?,
+        List::read(r, "list-of-data", limits)?,
+    ))
+}
+
+fn write_write_lists<S: Sink + ?Sized>(
+    out: &mut S,
+    tag: u8,
+    variables: &List<'_, VariableAccess<'_>>,
+    values: &List<'_, Data<'_>>,
+) -> Result<()> {
+    out.put_u8(tag)?;
+    variables.write(out)?;
+    values.write(out)
+}
+
 impl<'a> ReadRequest<'a> {
     /// The APDU tag.
     pub const TAG: u8 = 0x05;
@@ -334,16 +355,11 @@ impl<'a> WriteRequest<'a> {
     pub const TAG: u8 = 0x06;
 
     pub(crate) fn read_body(r: &mut Reader<'a>, limits: &Limits) -> Result<Self> {
-        Ok(Self {
-            variables: List::read(r, "variable-access-specification", limits)?,
-            values: List::read(r, "list-of-data", limits)?,
-        })
+        read_write_lists(r, limits).map(|(variables, values)| Self { variables, values })
     }
 
     pub(crate) fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
-        out.put_u8(Self::TAG)?;
-        self.variables.write(out)?;
-        self.values.write(out)
+        write_write_lists(out, Self::TAG, &self.variables, &self.values)
     }
 }
 
@@ -368,16 +384,11 @@ impl<'a> UnconfirmedWriteRequest<'a> {
     pub const TAG: u8 = 0x16;
 
     pub(crate) fn read_body(r: &mut Reader<'a>, limits: &Limits) -> Result<Self> {
-        Ok(Self {
-            variables: List::read(r, "variable-access-specification", limits)?,
-            values: List::read(r, "list-of-data", limits)?,
-        })
+        read_write_lists(r, limits).map(|(variables, values)| Self { variables, values })
     }
 
     pub(crate) fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
-        out.put_u8(Self::TAG)?;
-        self.variables.write(out)?;
-        self.values.write(out)
+        write_write_lists(out, Self::TAG, &self.variables, &self.values)
     }
 }
 
