@@ -21,6 +21,8 @@
     )
 )]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
@@ -34,6 +36,8 @@ pub mod link;
 pub mod wrapper;
 
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
+pub mod apdu;
+pub mod axdr;
 
 // ---- security: `security` ----------------------------------------------------------------------
 pub mod security;
