@@ -164,10 +164,11 @@ fn indent(text: &str, n: usize) -> String {
 
 // ---- APDUs -------------------------------------------------------------------------------
 
+/// A bare APDU: its JSON is the decoded APDU itself (the `expect` object of an `apdu` vector).
 fn apdu_item(bytes: &[u8]) -> Result<Item, Failure> {
     let view = apdu_view::view(bytes).map_err(|e| Failure(format!("APDU: {e}")))?;
     Ok(Item {
-        json: json!({ "apdu_hex": hex(bytes), "apdu": view.json }),
+        json: view.json,
         tree: format!("apdu, {} bytes\n{}", bytes.len(), indent(&view.tree, 2)),
     })
 }
