@@ -360,7 +360,7 @@ fn lossy_channel() {
         }
         for (side, st) in [("client", o.client), ("server", o.server)] {
             println!(
-                "  {side}: {} APDUs in, {} out; {} retransmitted frames, {} timeouts, {} bad frames, {} out of sequence, {} stale answers, {} invalid N(R)",
+                "  {side}: {} APDUs received, {} sent and acknowledged (a final answer is ended by DISC, not acknowledged); {} retransmitted frames, {} timeouts, {} bad frames, {} out of sequence, {} stale answers, {} invalid N(R)",
                 st.apdus_received,
                 st.apdus_sent,
                 st.retransmissions,
