@@ -10,6 +10,7 @@ use obis::ObisCode;
 use super::*;
 use crate::Error;
 use crate::axdr::{Data, DateTime, OwnedData};
+use crate::security::SecurityControl;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: std::string::String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -504,7 +505,7 @@ fn ciphered_envelope_forms() {
     };
     assert!(g.system_title.is_empty());
     assert_eq!(
-        (g.content.information, g.content.auth_tag.map(<[u8]>::len)),
+        (g.content.information, g.content.auth_tag.map(|t| t.len())),
         (&[][..], Some(12))
     );
     // Authenticated but shorter than a tag.
@@ -627,10 +628,17 @@ fn typed_accessors() {
     );
     let l = LongInvokeIdAndPriority(0xF000_0001);
     assert!(l.high_priority() && l.confirmed() && l.break_on_error() && l.self_descriptive());
-    let sc = SecurityControl::new(1, false, true, false, false);
-    assert_eq!(sc, SecurityControl(0x21));
     assert_eq!(plain_tag_of(0xCF), Some(0xC7));
     assert_eq!(plain_tag_of(0xCE), None);
+    // ciphered_tag_of is the inverse of plain_tag_of on every service-specific tag.
+    for tag in 0..=255u8 {
+        if let Some(plain) = plain_tag_of(tag) {
+            let dedicated = EnvelopeHead::Service { tag }.dedicated();
+            assert_eq!(ciphered_tag_of(plain, dedicated), Some(tag), "{tag:#x}");
+        }
+    }
+    assert_eq!(ciphered_tag_of(0x0F, false), None);
+    assert_eq!(ciphered_tag_of(0xC6, true), None);
     assert_eq!(Conformance::bit(19), Conformance::GET);
     assert_eq!(
         std::string::ToString::to_string(&Conformance(0x10)),
@@ -875,8 +883,8 @@ mod prop {
                            result in any::<u8>(), diag in any::<u8>(), provider in any::<bool>(), reason in proptest::option::of(any::<u8>()),
                            c in 0u32..0x100_0000, user in any::<u8>(), which in 0u8..3) {
             let init = InitiateRequest::new(Conformance(c), 0x400);
-            let content = CipheredContent { security_control: SecurityControl(0x30), invocation_counter: 7, information: &secret, auth_tag: Some(&st[..]) };
-            let content = CipheredContent { auth_tag: None, security_control: SecurityControl(0x20), ..content };
+            let content = CipheredContent { security_control: SecurityControl::from_byte(0x30), invocation_counter: 7, information: &secret, auth_tag: Some(&[7; 12]) };
+            let content = CipheredContent { auth_tag: None, security_control: SecurityControl::from_byte(0x20), ..content };
             let ui = match which {
                 0 => UserInformation::InitiateRequest(init),
                 1 => UserInformation::Ciphered(CipheredApdu { tag: 0x21, content }),
@@ -915,15 +923,15 @@ mod prop {
                 0x21, 0x25, 0x26, 0x28, 0x2C, 0x2D, 0x2E, 0x36, 0x38, 0x41, 0x45, 0x46, 0x48, 0x4C, 0x4D, 0x4E,
                 0x56, 0x58, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCF, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD7,
             ];
-            let tag_bytes = [0xA5u8; AUTH_TAG_LEN];
-            let sc = SecurityControl(sc);
-            let content = CipheredContent { security_control: sc, invocation_counter: ic, information: &info, auth_tag: sc.authenticated().then_some(&tag_bytes[..]) };
+            let tag_bytes = [0xA5u8; crate::security::TAG_LEN];
+            let sc = SecurityControl::from_byte(sc);
+            let content = CipheredContent { security_control: sc, invocation_counter: ic, information: &info, auth_tag: sc.is_authenticated().then_some(&tag_bytes) };
             check!(CipheredApdu { tag: TAGS[tag_i], content }, CipheredApdu::parse);
             check!(GeneralGloCiphering { tag: if key % 2 == 0 { 0xDB } else { 0xDC }, system_title: &st, content }, GeneralGloCiphering::parse);
             let header = GeneralHeader { transaction_id: &tid, originator_system_title: &st, recipient_system_title: &st, date_time: &tid, other_information: &kd };
             let key_info = match key {
                 0 => None,
-                1 => Some(KeyInfo::Identified { key_id: KeyId(kd.len() as u8) }),
+                1 => Some(KeyInfo::Identified { key_id: crate::security::KeyId(kd.len() as u8) }),
                 2 => Some(KeyInfo::Wrapped { kek_id: 0, key_ciphered_data: &kd }),
                 _ => Some(KeyInfo::Agreed { key_parameters: &st, key_ciphered_data: &kd }),
             };
@@ -931,7 +939,7 @@ mod prop {
             check!(gc, GeneralCiphering::parse);
             // The header emitter writes exactly what precedes the body.
             let full = emit(&gc);
-            let body = info.len() + content.auth_tag.map_or(0, <[u8]>::len);
+            let body = info.len() + content.auth_tag.map_or(0, |t| t.len());
             let mut head = vec![0u8; gc.header_len(body)];
             let mut sink = crate::axdr::SliceSink::new(&mut head);
             gc.emit_header(body, &mut sink).unwrap();

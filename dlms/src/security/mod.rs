@@ -14,7 +14,7 @@
 //! - [`SecurityContext`]: keys, titles, invocation counters ([`Counters`]) and the
 //!   [`SecurityPolicy`] of one peer, with protect/unprotect of ciphered content in place;
 //! - [`Key`] (zeroized, never printed), [`wrap_key`] / [`unwrap_key`] (RFC 3394);
-//! - authentication: [`Mechanism`], [`Challenge`], [`HlsSecret`] (f(StoC)/f(CtoS) of HLS 2-7 on
+//! - authentication: [`Challenge`], [`HlsSecret`] (f(StoC)/f(CtoS) of HLS 2-7 on
 //!   both sides), [`check_password`] (LLS);
 //! - suites 1 and 2: `ecc::p256` / `ecc::p384` (ECDSA `r ‖ s`, ECDH; features `p256`,
 //!   `p384`) and the SP 800-56A KDF ([`concat_kdf`], [`derive_key`]).
@@ -38,8 +38,10 @@
 //! # Ok::<(), dlms::Error>(())
 //! ```
 
+pub mod association;
 mod ciphering;
 mod context;
+mod envelope;
 mod control;
 mod counter;
 #[cfg(any(feature = "p256", feature = "p384"))]
@@ -56,6 +58,9 @@ pub use ciphering::{
     split_content,
 };
 pub use context::{Ciphering, Envelope, Protected, SecurityContext, Unprotected};
+pub use envelope::{
+    EnvelopeKind, GeneralFields, GeneralKey, KeyUsed, SignedApdu, SigningCoverage, UnprotectedApdu,
+};
 pub use control::{
     HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
 };
@@ -63,7 +68,7 @@ pub use counter::{CounterPair, Counters, ReceiveCounter, SendCounter};
 pub use gcm::{Cipher, IV_LEN, Iv, TAG_LEN, Tag};
 pub use hls::{
     Challenge, Exchange, GMAC_RESPONSE_LEN, HlsSecret, MAX_CHALLENGE_LEN, MAX_RESPONSE_LEN,
-    MIN_CHALLENGE_LEN, ManufacturerHls, Mechanism, Response, check_password,
+    MIN_CHALLENGE_LEN, ManufacturerHls, Response, check_password,
 };
 pub use kdf::{AlgorithmId, KdfHash, concat_kdf, derive_key};
 pub use keys::{Key, KeyId, WRAPPED_KEY_128_LEN, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
@@ -76,4 +81,39 @@ fn write_hex(f: &mut core::fmt::Formatter<'_>, name: &str, bytes: &[u8]) -> core
     f.write_str("(")?;
     bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
     f.write_str(")")
+}
+
+/// Up to `N` bytes in a fixed array (no heap): challenges, responses, raw public keys,
+/// signatures and shared secrets. `N` is at most 255.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Bounded<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Bounded<N> {
+    /// `None` when `bytes` is longer than `N`.
+    pub(crate) fn new(bytes: &[u8]) -> Option<Self> {
+        let mut b = Self::empty();
+        b.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        b.len = u8::try_from(bytes.len()).ok()?;
+        Some(b)
+    }
+
+    /// No bytes.
+    pub(crate) const fn empty() -> Self {
+        Self {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// Overwrites the bytes with zeros (for secrets).
+    pub(crate) fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
 }
