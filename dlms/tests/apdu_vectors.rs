@@ -382,14 +382,10 @@ fn aarq_ciphered_user_information() {
     assert_eq!(c.tag, 0x21);
     assert_eq!(ciphered_name(c.tag), "glo-initiate-request");
     assert_eq!(c.plain_tag(), Some(InitiateRequest::TAG));
-    assert_eq!(
-        c.content.security_control,
-        SecurityControl::from_byte(0x30)
-    );
+    assert_eq!(c.content.security_control, SecurityControl::from_byte(0x30));
     assert_eq!(c.content.security_control.suite(), SecuritySuite::SUITE_0);
     assert!(
-        c.content.security_control.is_authenticated()
-            && c.content.security_control.is_encrypted()
+        c.content.security_control.is_authenticated() && c.content.security_control.is_encrypted()
     );
     assert_eq!(c.content.invocation_counter, 19_088_743);
     assert_eq!(

@@ -56,7 +56,11 @@ pub struct CipheredContent<'a> {
 
 /// The length of the information in the `body_len` bytes that follow `SC | IC` (at `offset`
 /// of the input): all of them, or all but the 12-byte tag when the A bit is set.
-pub(crate) fn information_len(sc: SecurityControl, body_len: usize, offset: usize) -> Result<usize> {
+pub(crate) fn information_len(
+    sc: SecurityControl,
+    body_len: usize,
+    offset: usize,
+) -> Result<usize> {
     if !sc.is_authenticated() {
         return Ok(body_len);
     }
@@ -369,10 +373,7 @@ impl<'a> CipheredApduMut<'a> {
             }
             let sc = SecurityControl::from_byte(r.u8("security-control")?);
             r.u32("invocation-counter")?;
-            (
-                r.offset(),
-                information_len(sc, r.remaining(), r.offset())?,
-            )
+            (r.offset(), information_len(sc, r.remaining(), r.offset())?)
         };
         // Second pass over the bytes before the information only (cheap: the header fields),
         // so that they stay borrowed while the information is lent out mutably.

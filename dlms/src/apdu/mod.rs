@@ -47,7 +47,8 @@ pub use acse::{
 pub(crate) use ciphered::information_len;
 pub use ciphered::{
     CipheredApdu, CipheredApduMut, CipheredContent, EnvelopeHead, GeneralCiphering,
-    GeneralGloCiphering, GeneralHeader, GeneralSigning, GeneralSigningMut, KeyInfo, ciphered_tag_of, plain_tag_of,
+    GeneralGloCiphering, GeneralHeader, GeneralSigning, GeneralSigningMut, KeyInfo,
+    ciphered_tag_of, plain_tag_of,
 };
 pub use common::{
     ActionResponseItem, ActionResult, AttributeDescriptor, AttributeWithSelection,

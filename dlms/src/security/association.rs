@@ -366,9 +366,7 @@ pub fn key_transfer_entries<'a>(
             return Err(bad_key_transfer());
         };
         match (fields.len(), fields.get(0), fields.get(1)) {
-            (2, Some(Data::Enum(id)), Some(Data::OctetString(wrapped))) => {
-                Ok((KeyId(id), wrapped))
-            }
+            (2, Some(Data::Enum(id)), Some(Data::OctetString(wrapped))) => Ok((KeyId(id), wrapped)),
             _ => Err(bad_key_transfer()),
         }
     }))

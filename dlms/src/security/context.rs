@@ -10,11 +10,11 @@ use super::control::{
     HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
 };
 use super::counter::{CounterPair, Counters};
+use super::envelope::SigningCoverage;
 use super::gcm::{Cipher, TAG_LEN, Tag};
 use super::hls::{Exchange, HlsSecret, Response};
 use super::keys::{Key, KeyId};
 use super::policy::SecurityPolicy;
-use super::envelope::SigningCoverage;
 use super::title::SystemTitle;
 use crate::{Error, Result};
 
@@ -309,10 +309,18 @@ impl SecurityContext {
     #[cfg(any(feature = "p256", feature = "p384"))]
     pub fn set_ec_keys(&mut self, keys: super::ecc::EcKeys) -> Result<()> {
         let suites = [
-            keys.own_signing.as_ref().map(super::ecc::EcSecretKey::suite),
-            keys.own_agreement.as_ref().map(super::ecc::EcSecretKey::suite),
-            keys.peer_signing.as_ref().map(super::ecc::EcPublicKey::suite),
-            keys.peer_agreement.as_ref().map(super::ecc::EcPublicKey::suite),
+            keys.own_signing
+                .as_ref()
+                .map(super::ecc::EcSecretKey::suite),
+            keys.own_agreement
+                .as_ref()
+                .map(super::ecc::EcSecretKey::suite),
+            keys.peer_signing
+                .as_ref()
+                .map(super::ecc::EcPublicKey::suite),
+            keys.peer_agreement
+                .as_ref()
+                .map(super::ecc::EcPublicKey::suite),
         ];
         if suites.iter().flatten().any(|s| *s != self.suite) {
             return Err(Error::InvalidArgument {

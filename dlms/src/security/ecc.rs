@@ -180,8 +180,8 @@ curve_module!(p256, p256, 32, "1", "SHA-256");
 #[cfg(feature = "p384")]
 curve_module!(p384, p384, 48, "2", "SHA-384");
 
-use super::control::SecuritySuite;
 use super::Bounded;
+use super::control::SecuritySuite;
 use crate::{Error, Result};
 
 /// The longest raw public key or signature (P-384: 96 bytes).

@@ -8,13 +8,13 @@
 //! the start of the caller's buffer, moves it behind the envelope header, encrypts it there and
 //! appends the tag ([`SecurityContext::protect_apdu`]). Nothing is allocated.
 
+use super::TagStatus;
 use super::ciphering::AadExtension;
 use super::context::{Ciphering, KeyRef, SecurityContext, Unprotected};
 use super::control::SecurityControl;
 use super::gcm::{Cipher, TAG_LEN};
 use super::keys::{Key, KeyId, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 use super::title::SystemTitle;
-use super::TagStatus;
 use crate::apdu::{
     CipheredApduMut, EnvelopeHead, GeneralHeader, GeneralSigning, InitiateRequest, KeyInfo,
     ciphered_tag_of,
@@ -208,49 +208,50 @@ impl SecurityContext {
         let parts = CipheredApduMut::split(apdu)?;
         let control = parts.security_control;
         let envelope_tag = parts.head.tag();
-        let (key_ref, key_used, carried, aad): (_, _, _, Option<AadExtension<'_>>) =
-            match parts.head {
-                EnvelopeHead::Service { .. } | EnvelopeHead::General { .. } => {
-                    let ciphering = if parts.head.dedicated() {
-                        Ciphering::Dedicated
-                    } else {
-                        Ciphering::Global
-                    };
-                    let carried = match parts.head {
-                        EnvelopeHead::General { system_title, .. } => Some(system_title),
-                        _ => None,
-                    };
-                    let key = KeyRef::context(ciphering, control);
-                    (key, key_used(key), carried, None)
-                }
-                EnvelopeHead::GeneralCiphering { header, key_info } => {
-                    self.check_recipient(header.recipient_system_title)?;
-                    let aad = self.general_ciphering_aad().then_some(header);
-                    let carried = Some(header.originator_system_title);
-                    let mut one_time = None;
-                    let (key, used) = self.general_key(&header, key_info, control, &mut one_time)?;
-                    let key = match (key, one_time.as_ref()) {
-                        (Some(key), _) => key,
-                        (None, Some(cipher)) => KeyRef::OneTime(cipher),
-                        (None, None) => {
-                            return Err(Error::MissingKey {
-                                key: "general-ciphering key",
-                            });
-                        }
-                    };
-                    return self
-                        .unprotect_with(
-                            key,
-                            carried,
-                            aad.as_ref(),
-                            control,
-                            parts.invocation_counter,
-                            parts.information,
-                            parts.auth_tag,
-                        )
-                        .map(|u| UnprotectedApdu::new(u, envelope_tag, used));
-                }
-            };
+        let (key_ref, key_used, carried, aad): (_, _, _, Option<AadExtension<'_>>) = match parts
+            .head
+        {
+            EnvelopeHead::Service { .. } | EnvelopeHead::General { .. } => {
+                let ciphering = if parts.head.dedicated() {
+                    Ciphering::Dedicated
+                } else {
+                    Ciphering::Global
+                };
+                let carried = match parts.head {
+                    EnvelopeHead::General { system_title, .. } => Some(system_title),
+                    _ => None,
+                };
+                let key = KeyRef::context(ciphering, control);
+                (key, key_used(key), carried, None)
+            }
+            EnvelopeHead::GeneralCiphering { header, key_info } => {
+                self.check_recipient(header.recipient_system_title)?;
+                let aad = self.general_ciphering_aad().then_some(header);
+                let carried = Some(header.originator_system_title);
+                let mut one_time = None;
+                let (key, used) = self.general_key(&header, key_info, control, &mut one_time)?;
+                let key = match (key, one_time.as_ref()) {
+                    (Some(key), _) => key,
+                    (None, Some(cipher)) => KeyRef::OneTime(cipher),
+                    (None, None) => {
+                        return Err(Error::MissingKey {
+                            key: "general-ciphering key",
+                        });
+                    }
+                };
+                return self
+                    .unprotect_with(
+                        key,
+                        carried,
+                        aad.as_ref(),
+                        control,
+                        parts.invocation_counter,
+                        parts.information,
+                        parts.auth_tag,
+                    )
+                    .map(|u| UnprotectedApdu::new(u, envelope_tag, used));
+            }
+        };
         let unprotected = self.unprotect_with(
             key_ref,
             carried,
@@ -399,7 +400,11 @@ impl SecurityContext {
         control: SecurityControl,
         plaintext_len: usize,
     ) -> Result<usize> {
-        let tag_len = if control.is_authenticated() { TAG_LEN } else { 0 };
+        let tag_len = if control.is_authenticated() {
+            TAG_LEN
+        } else {
+            0
+        };
         let body = plaintext_len.saturating_add(tag_len);
         let own = self.own_title().to_bytes();
         let peer = self.peer_title().map(|t| t.to_bytes());
@@ -416,9 +421,10 @@ impl SecurityContext {
             _ => 0,
         };
         let placeholder = [0u8; MAX_KEY_DATA];
+        // The header's length does not depend on which service-specific tag it carries.
         let head = envelope_head(
             kind,
-            0,
+            crate::apdu::GetRequest::TAG,
             &own,
             peer.as_ref().map_or(&[][..], |p| &p[..]),
             placeholder.get(..key_data_len).unwrap_or(&[]),
@@ -488,9 +494,14 @@ impl SecurityContext {
             EnvelopeKind::Service(c) | EnvelopeKind::General(c) => {
                 (Some(KeyRef::context(*c, control)), 0)
             }
-            EnvelopeKind::GeneralCiphering { key, .. } => {
-                self.sending_key(key, control, &own, peer.as_ref(), &mut key_data, &mut one_time)?
-            }
+            EnvelopeKind::GeneralCiphering { key, .. } => self.sending_key(
+                key,
+                control,
+                &own,
+                peer.as_ref(),
+                &mut key_data,
+                &mut one_time,
+            )?,
         };
         let key = match (key, one_time.as_ref()) {
             (Some(key), _) => key,
@@ -508,7 +519,11 @@ impl SecurityContext {
             peer.as_ref().map_or(&[][..], |p| &p[..]),
             key_data.get(..key_data_len).unwrap_or(&[]),
         )?;
-        let tag_len = if control.is_authenticated() { TAG_LEN } else { 0 };
+        let tag_len = if control.is_authenticated() {
+            TAG_LEN
+        } else {
+            0
+        };
         let body_len = plaintext_len + tag_len;
         let header_len = head.header_len(body_len);
         let needed = header_len + body_len;
@@ -516,7 +531,9 @@ impl SecurityContext {
             return Err(Error::BufferTooSmall { needed, available });
         }
         let aad = match head {
-            EnvelopeHead::GeneralCiphering { header, .. } if self.general_ciphering_aad() => Some(header),
+            EnvelopeHead::GeneralCiphering { header, .. } if self.general_ciphering_aad() => {
+                Some(header)
+            }
             _ => None,
         };
         buf.copy_within(..plaintext_len, header_len);
@@ -542,11 +559,12 @@ impl SecurityContext {
         one_time: &mut Option<Cipher>,
     ) -> Result<(Option<KeyRef<'k>>, usize)> {
         match key {
-            GeneralKey::Identified(id) => Ok((Some(identified(*id).map_err(|_| {
-                Error::InvalidArgument {
+            GeneralKey::Identified(id) => Ok((
+                Some(identified(*id).map_err(|_| Error::InvalidArgument {
                     what: "an identified key is the global unicast (0) or broadcast (1) key",
-                }
-            })?), 0)),
+                })?),
+                0,
+            )),
             GeneralKey::Wrapped(key) => {
                 key.check_suite(control.suite())?;
                 let master = self
@@ -675,9 +693,13 @@ impl SecurityContext {
         let parts = GeneralSigning::split_mut(apdu)?;
         let signer = self.sender_title(Some(parts.header.originator_system_title))?;
         self.check_recipient(parts.header.recipient_system_title)?;
-        let key = self.ec_keys().peer_signing.as_ref().ok_or(Error::MissingKey {
-            key: "peer signing key",
-        })?;
+        let key = self
+            .ec_keys()
+            .peer_signing
+            .as_ref()
+            .ok_or(Error::MissingKey {
+                key: "peer signing key",
+            })?;
         let covered = coverage(self.signing_coverage(), parts.head, &parts.header);
         key.verify(&[covered, parts.content], parts.signature)?;
         Ok(SignedApdu {
@@ -708,9 +730,13 @@ impl SecurityContext {
                 what: "the content length exceeds the buffer",
             });
         }
-        let key = self.ec_keys().own_signing.as_ref().ok_or(Error::MissingKey {
-            key: "own signing key",
-        })?;
+        let key = self
+            .ec_keys()
+            .own_signing
+            .as_ref()
+            .ok_or(Error::MissingKey {
+                key: "own signing key",
+            })?;
         let own = self.own_title().to_bytes();
         let peer = self.peer_title().map(|t| t.to_bytes());
         let header = general_header(fields, &own, peer.as_ref().map_or(&[][..], |p| &p[..]));

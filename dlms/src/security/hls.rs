@@ -16,12 +16,12 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::Bounded;
 use super::control::{SecurityControl, SecuritySuite};
-use crate::apdu::MechanismName;
 use super::gcm::{Cipher, TAG_LEN};
 use super::keys::Key;
 use super::title::SystemTitle;
-use super::Bounded;
+use crate::apdu::MechanismName;
 use crate::{Error, Result};
 
 /// The shortest challenge (Green Book 9.2.7.4).

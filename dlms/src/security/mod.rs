@@ -41,11 +41,11 @@
 pub mod association;
 mod ciphering;
 mod context;
-mod envelope;
 mod control;
 mod counter;
 #[cfg(any(feature = "p256", feature = "p384"))]
 pub mod ecc;
+mod envelope;
 mod gcm;
 mod hls;
 mod kdf;
@@ -58,13 +58,13 @@ pub use ciphering::{
     split_content,
 };
 pub use context::{Ciphering, Envelope, Protected, SecurityContext, Unprotected};
-pub use envelope::{
-    EnvelopeKind, GeneralFields, GeneralKey, KeyUsed, SignedApdu, SigningCoverage, UnprotectedApdu,
-};
 pub use control::{
     HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
 };
 pub use counter::{CounterPair, Counters, ReceiveCounter, SendCounter};
+pub use envelope::{
+    EnvelopeKind, GeneralFields, GeneralKey, KeyUsed, SignedApdu, SigningCoverage, UnprotectedApdu,
+};
 pub use gcm::{Cipher, IV_LEN, Iv, TAG_LEN, Tag};
 pub use hls::{
     Challenge, Exchange, GMAC_RESPONSE_LEN, HlsSecret, MAX_CHALLENGE_LEN, MAX_RESPONSE_LEN,
