@@ -17,8 +17,8 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use dlms::security::{
-    Ciphering, Counters, EnvelopeKind, Key, KeyId, SecurityContext, SecurityControl,
-    SecuritySuite, SendCounter, SystemTitle,
+    Ciphering, Counters, EnvelopeKind, Key, KeyId, SecurityContext, SecurityControl, SecuritySuite,
+    SendCounter, SystemTitle,
 };
 use meterkit_benches::{GGLO1K_HEX, hex};
 
@@ -136,7 +136,11 @@ fn gcm(c: &mut Criterion) {
     let n = self::meter()
         .protect_apdu(&GENERAL_GLO, sc(), &mut again, plain_len)
         .unwrap();
-    assert_eq!(&again[..n], &gglo1k[..], "encrypting the plaintext gives gglo1k");
+    assert_eq!(
+        &again[..n],
+        &gglo1k[..],
+        "encrypting the plaintext gives gglo1k"
+    );
 }
 
 criterion_group!(benches, gcm);

@@ -15,11 +15,14 @@ use super::control::SecurityControl;
 use super::gcm::{Cipher, TAG_LEN};
 use super::keys::{Key, KeyId, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 use super::title::SystemTitle;
+#[cfg(any(feature = "p256", feature = "p384"))]
+use crate::apdu::GeneralSigning;
 use crate::apdu::{
-    CipheredApduMut, EnvelopeHead, GeneralHeader, GeneralSigning, InitiateRequest, KeyInfo,
-    ciphered_tag_of,
+    CipheredApduMut, EnvelopeHead, GeneralHeader, InitiateRequest, KeyInfo, ciphered_tag_of,
 };
-use crate::axdr::{SliceSink, length_len, put_octets};
+use crate::axdr::SliceSink;
+#[cfg(any(feature = "p256", feature = "p384"))]
+use crate::axdr::{length_len, put_octets};
 use crate::{Error, Result};
 
 /// Which key protected an unprotected APDU.
@@ -549,6 +552,10 @@ impl SecurityContext {
     }
 
     /// The key of a general-ciphering APDU we send, and its key-ciphered-data in `key_data`.
+    #[cfg_attr(
+        not(any(feature = "p256", feature = "p384")),
+        allow(unused_variables, clippy::unused_self)
+    )]
     fn sending_key<'k>(
         &self,
         key: &GeneralKey<'_>,

@@ -113,6 +113,7 @@ impl<const N: usize> Bounded<N> {
     }
 
     /// Overwrites the bytes with zeros (for secrets).
+    #[cfg(any(feature = "p256", feature = "p384"))]
     pub(crate) fn wipe(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.bytes);
     }
