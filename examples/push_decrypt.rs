@@ -26,7 +26,7 @@ use dlms::security::{
     Ciphering, Counters, EnvelopeKind, Key, KeyId, Protection, SecurityContext, SecurityControl,
     SecurityPolicy, SecuritySuite, SendCounter, SystemTitle, TagStatus,
 };
-use meterkit_examples::to_hex;
+use meterkit_examples::{E450_PUSH, from_hex, to_hex};
 
 const EK: [u8; 16] = [
     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F,
@@ -36,27 +36,6 @@ const AK: [u8; 16] = [
 ];
 const HEAD_END: SystemTitle = SystemTitle::new(*b"HED\x00\x00\x00\x00\x01");
 const METER: SystemTitle = SystemTitle::new([0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E]);
-
-/// The E450 push of the benches (`benches/data/notif242.hex`), in clear.
-const E450: &str = concat!(
-    "0f00177bca0c07e602150111251eff8000000221090c07e602150111251eff80000009060100010800ff06004345",
-    "a009060100010801ff060036d6bf09060100010802ff06000c6ee109060100010700ff0600000b4d090601000208",
-    "00ff060000000009060100020801ff060000000009060100020802ff060000000009060100020700ff0600000000",
-    "09060100030800ff06001849e809060100030801ff060014bb9e09060100030802ff0600038e4a09060100030700",
-    "ff06000006c709060100040800ff06001560ad09060100040801ff06000d502309060100040802ff060008108a09",
-    "060100040700ff0600000000",
-);
-
-fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if !s.len().is_multiple_of(2) {
-        return Err("odd number of hex digits".into());
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
-}
 
 /// The head-end side: one context per meter.
 struct Listener {
@@ -156,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let key = |name: &str| -> Result<Option<Key>, Box<dyn std::error::Error>> {
         match flag(&args, name) {
-            Some(h) => Ok(Some(Key::from_slice(&unhex(&h)?)?)),
+            Some(h) => Ok(Some(Key::from_slice(&from_hex(&h)?)?)),
             None => Ok(None),
         }
     };
@@ -167,7 +146,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .also_accept_suite(SecuritySuite::SUITE_1);
     }
     let fallback_title = match flag(&args, "--system-title") {
-        Some(h) => Some(SystemTitle::from_slice(&unhex(&h)?)?),
+        Some(h) => Some(SystemTitle::from_slice(&from_hex(&h)?)?),
         None => None,
     };
     let ek = key("--ek")?;
@@ -202,7 +181,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|(_, a)| a)
         .collect();
     if !positional.is_empty() {
-        let mut push = unhex(&positional.iter().map(|s| s.as_str()).collect::<String>())?;
+        let mut push = from_hex(&positional.iter().map(|s| s.as_str()).collect::<String>())?;
         return listener.receive(&mut push);
     }
 
@@ -213,7 +192,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut counters = Counters::default();
     counters.unicast.tx = SendCounter::starting_at(0x0001_0000);
     meter.set_counters(counters);
-    let plain = unhex(E450)?;
+    let plain = from_hex(E450_PUSH)?;
     let first = meter_push(&mut meter, &plain)?;
     let second = meter_push(&mut meter, &plain)?;
     println!(

@@ -12,30 +12,17 @@ use dlms::apdu::{Apdu, CipheredApduMut, EnvelopeHead};
 use dlms::security::ecc::{EcKeys, EcSecretKey};
 use dlms::security::{
     Ciphering, Counters, EnvelopeKind, GeneralFields, GeneralKey, Key, KeyId, SecurityContext,
-    SecurityControl, SecurityPolicy, SecuritySuite, SendCounter, SigningCoverage, SystemTitle,
+    SecurityControl, SecurityPolicy, SecuritySuite, SendCounter, SigningCoverage,
 };
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
+mod unprotect_input;
+use unprotect_input::{byte, context, key, policy, take};
+
 const METER: [u8; 8] = [0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E];
 const CLIENT: [u8; 8] = [0x4D, 0x4D, 0x4D, 0x00, 0x00, 0x00, 0x00, 0x01];
-
-fn take<'a>(data: &mut &'a [u8], n: usize) -> &'a [u8] {
-    let (head, tail) = data.split_at(n.min(data.len()));
-    *data = tail;
-    head
-}
-
-fn byte(data: &mut &[u8]) -> u8 {
-    take(data, 1).first().copied().unwrap_or(0)
-}
-
-fn key(bytes: &[u8], len: usize) -> Key {
-    let mut k = [0u8; 32];
-    k[..bytes.len().min(len)].copy_from_slice(&bytes[..bytes.len().min(len)]);
-    Key::from_slice(&k[..len]).unwrap()
-}
 
 /// Fixed EC keys per suite, made once (deriving them from fuzz input would mostly fail the
 /// range checks, and scalar multiplications would dominate the run time).
@@ -58,14 +45,9 @@ fn ec_keys(suite: SecuritySuite) -> Option<EcKeys> {
         .flatten()
 }
 
-fn context(suite: SecuritySuite, own: [u8; 8], peer: [u8; 8], ek: &Key, ak: &Key) -> SecurityContext {
-    let mut ctx = SecurityContext::new(suite, SystemTitle::new(own)).unwrap();
-    for id in [KeyId::GLOBAL_UNICAST_ENCRYPTION, KeyId::GLOBAL_BROADCAST_ENCRYPTION, KeyId::MASTER] {
-        ctx.set_key(id, ek.clone()).unwrap();
-    }
-    ctx.set_key(KeyId::AUTHENTICATION, ak.clone()).unwrap();
-    ctx.set_dedicated_key(Some(ek.clone())).unwrap();
-    ctx.set_peer_title(Some(SystemTitle::new(peer)));
+/// The shared context, with the fixed EC keys of its suite.
+fn ec_context(suite: SecuritySuite, own: [u8; 8], peer: [u8; 8], ek: &Key, ak: &Key) -> SecurityContext {
+    let mut ctx = context(suite, own, peer, ek, ak);
     if let Some(keys) = ec_keys(suite) {
         ctx.set_ec_keys(keys).unwrap();
     }
@@ -86,16 +68,8 @@ fuzz_target!(|input: &[u8]| {
     };
 
     // 1. Arbitrary bytes into the receiver (the meter's peer, the client), arbitrary policy.
-    let mut rx = context(suite, CLIENT, METER, &ek, &ak);
-    let mut policy = SecurityPolicy::STRICT
-        .allow_unauthenticated(flags & 1 != 0)
-        .allow_empty_system_title(flags & 2 != 0)
-        .allow_unverified_tag(flags & 4 != 0)
-        .require_encryption(flags & 8 != 0);
-    if flags & 16 != 0 {
-        policy = policy.also_accept_suite(SecuritySuite((suite.0 + 1) % 3));
-    }
-    rx.set_policy(policy);
+    let mut rx = ec_context(suite, CLIENT, METER, &ek, &ak);
+    rx.set_policy(policy(flags, suite));
     rx.set_general_ciphering_aad(flags & 32 != 0);
     rx.set_signing_coverage(if flags & 64 != 0 {
         SigningCoverage::HeaderAndContent
@@ -131,8 +105,8 @@ fuzz_target!(|input: &[u8]| {
     }
 
     // 2. Round trip: the rest of the input as the plaintext, through a chosen envelope.
-    let mut tx = context(suite, METER, CLIENT, &ek, &ak);
-    let mut rx = context(suite, CLIENT, METER, &ek, &ak);
+    let mut tx = ec_context(suite, METER, CLIENT, &ek, &ak);
+    let mut rx = ec_context(suite, CLIENT, METER, &ek, &ak);
     rx.set_policy(SecurityPolicy::STRICT.allow_unauthenticated(true));
     let aad = flags & 32 != 0;
     tx.set_general_ciphering_aad(aad);

@@ -392,9 +392,7 @@ impl SecurityContext {
     /// key; [`Error::KeyUnwrap`]; [`Error::KeySize`]; [`Error::InvalidArgument`] for a key id
     /// outside 0..=3.
     pub fn apply_key_transfer(&mut self, parameter: &Data<'_>) -> Result<usize> {
-        let master = self
-            .master_key()
-            .ok_or(Error::MissingKey { key: "master key" })?;
+        let master = self.required_master_key()?;
         let mut count = 0usize;
         for entry in key_transfer_entries(parameter)? {
             let (id, wrapped) = entry?;

@@ -377,11 +377,7 @@ impl SecurityContext {
     /// [`Error::MissingKey`] without a master key; [`Error::KeyUnwrap`]; the errors of
     /// [`SecurityContext::set_key`].
     pub fn transfer_key(&mut self, id: KeyId, wrapped: &[u8]) -> Result<()> {
-        let master = self
-            .master
-            .as_ref()
-            .ok_or(Error::MissingKey { key: "master key" })?;
-        let key = super::keys::unwrap_key(master, wrapped)?;
+        let key = super::keys::unwrap_key(self.required_master_key()?, wrapped)?;
         self.set_key(id, key)
     }
 
@@ -409,6 +405,13 @@ impl SecurityContext {
     #[must_use]
     pub const fn master_key(&self) -> Option<&Key> {
         self.master.as_ref()
+    }
+
+    /// The master key, needed to wrap or unwrap a key.
+    pub(super) fn required_master_key(&self) -> Result<&Key> {
+        self.master
+            .as_ref()
+            .ok_or(Error::MissingKey { key: "master key" })
     }
 
     /// All invocation counters (to persist them).

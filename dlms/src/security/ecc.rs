@@ -426,3 +426,45 @@ pub struct EcKeys {
     /// The peer's public key-agreement key.
     pub peer_agreement: Option<EcPublicKey>,
 }
+
+impl EcKeys {
+    /// Our signing key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn own_signing(&self) -> Result<&EcSecretKey> {
+        self.own_signing.as_ref().ok_or(Error::MissingKey {
+            key: "own signing key",
+        })
+    }
+
+    /// Our key-agreement key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn own_agreement(&self) -> Result<&EcSecretKey> {
+        self.own_agreement.as_ref().ok_or(Error::MissingKey {
+            key: "own key-agreement key",
+        })
+    }
+
+    /// The peer's signing key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn peer_signing(&self) -> Result<&EcPublicKey> {
+        self.peer_signing.as_ref().ok_or(Error::MissingKey {
+            key: "peer signing key",
+        })
+    }
+
+    /// The peer's key-agreement key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn peer_agreement(&self) -> Result<&EcPublicKey> {
+        self.peer_agreement.as_ref().ok_or(Error::MissingKey {
+            key: "peer key-agreement key",
+        })
+    }
+}

@@ -311,9 +311,7 @@ impl SecurityContext {
                         value: kek_id,
                     });
                 }
-                let master = self
-                    .master_key()
-                    .ok_or(Error::MissingKey { key: "master key" })?;
+                let master = self.required_master_key()?;
                 let key = unwrap_key(master, key_ciphered_data)?;
                 *one_time = Some(Cipher::new(&key));
                 Ok((None, KeyUsed::Wrapped))
@@ -350,13 +348,8 @@ impl SecurityContext {
             });
         }
         let suite = control.suite();
-        let ec = self.ec_keys();
-        let own = ec.own_agreement.as_ref().ok_or(Error::MissingKey {
-            key: "own key-agreement key",
-        })?;
-        let signer = ec.peer_signing.as_ref().ok_or(Error::MissingKey {
-            key: "peer signing key",
-        })?;
+        let own = self.ec_keys().own_agreement()?;
+        let signer = self.ec_keys().peer_signing()?;
         let half = key_ciphered_data.len() / 2;
         let (ephemeral, signature) = key_ciphered_data
             .split_at_checked(half)
@@ -574,9 +567,7 @@ impl SecurityContext {
             )),
             GeneralKey::Wrapped(key) => {
                 key.check_suite(control.suite())?;
-                let master = self
-                    .master_key()
-                    .ok_or(Error::MissingKey { key: "master key" })?;
+                let master = self.required_master_key()?;
                 let mut out = [0u8; WRAPPED_KEY_256_LEN];
                 let len = wrap_key(master, key, &mut out)?.len();
                 if let (Some(dst), Some(src)) = (key_data.get_mut(..len), out.get(..len)) {
@@ -593,13 +584,8 @@ impl SecurityContext {
                         what: "the ephemeral key is not on the curve of the suite",
                     });
                 }
-                let ec = self.ec_keys();
-                let signing = ec.own_signing.as_ref().ok_or(Error::MissingKey {
-                    key: "own signing key",
-                })?;
-                let peer_agreement = ec.peer_agreement.as_ref().ok_or(Error::MissingKey {
-                    key: "peer key-agreement key",
-                })?;
+                let signing = self.ec_keys().own_signing()?;
+                let peer_agreement = self.ec_keys().peer_agreement()?;
                 let peer = SystemTitle::new(*peer.ok_or(Error::MissingSystemTitle)?);
                 let public = ephemeral.public_key().to_raw();
                 let signature = signing.sign(&[public.as_bytes()]);
@@ -700,13 +686,7 @@ impl SecurityContext {
         let parts = GeneralSigning::split_mut(apdu)?;
         let signer = self.sender_title(Some(parts.header.originator_system_title))?;
         self.check_recipient(parts.header.recipient_system_title)?;
-        let key = self
-            .ec_keys()
-            .peer_signing
-            .as_ref()
-            .ok_or(Error::MissingKey {
-                key: "peer signing key",
-            })?;
+        let key = self.ec_keys().peer_signing()?;
         let covered = coverage(self.signing_coverage(), parts.head, &parts.header);
         key.verify(&[covered, parts.content], parts.signature)?;
         Ok(SignedApdu {
@@ -737,13 +717,7 @@ impl SecurityContext {
                 what: "the content length exceeds the buffer",
             });
         }
-        let key = self
-            .ec_keys()
-            .own_signing
-            .as_ref()
-            .ok_or(Error::MissingKey {
-                key: "own signing key",
-            })?;
+        let key = self.ec_keys().own_signing()?;
         let own = self.own_title().to_bytes();
         let peer = self.peer_title().map(|t| t.to_bytes());
         let header = general_header(fields, &own, peer.as_ref().map_or(&[][..], |p| &p[..]));
