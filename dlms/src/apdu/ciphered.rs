@@ -140,7 +140,7 @@ fn write_content_header<S: Sink + ?Sized>(
     ic: u32,
     body_len: usize,
 ) -> Result<()> {
-    put_length(out, 5 + body_len)?;
+    put_length(out, body_len.saturating_add(5))?;
     write_sc_ic(out, sc, ic)
 }
 
@@ -303,7 +303,7 @@ impl<'a> EnvelopeHead<'a> {
     /// Bytes [`emit_header`](Self::emit_header) writes.
     #[must_use]
     pub const fn header_len(&self, body_len: usize) -> usize {
-        self.prefix_len() + length_len(5 + body_len) + 5
+        self.prefix_len() + length_len(body_len.saturating_add(5)) + 5
     }
 }
 
