@@ -11,35 +11,15 @@
 //! ```
 use dlms::apdu::{Apdu, DataNotification};
 use dlms::axdr::{Data, DeviationConvention};
-use meterkit_examples::to_hex;
+use meterkit_examples::{E450_PUSH, from_hex, to_hex};
 use obis::ObisCode;
 
-/// The E450 push of the benches (`benches/data/notif242.hex`).
-const E450: &str = concat!(
-    "0f00177bca0c07e602150111251eff8000000221090c07e602150111251eff80000009060100010800ff06004345",
-    "a009060100010801ff060036d6bf09060100010802ff06000c6ee109060100010700ff0600000b4d090601000208",
-    "00ff060000000009060100020801ff060000000009060100020802ff060000000009060100020700ff0600000000",
-    "09060100030800ff06001849e809060100030801ff060014bb9e09060100030802ff0600038e4a09060100030700",
-    "ff06000006c709060100040800ff06001560ad09060100040801ff06000d502309060100040802ff060008108a09",
-    "060100040700ff0600000000",
-);
 /// NOTIF-02 of the shared vectors (reitermarkus/dlms-cosem-rs, crate dlms_cosem 0.2.0,
 /// src/lib.rs tests::parse_apdu): values followed by their scaler-unit structures.
 const NOTIF_02: &str = concat!(
     "0f000055390c07e0090804130d1900ffc4800207090c07e0090804130d190000008009060100010800ff06000000",
     "0002020f00161e09060100030800ff060000000002020f001620",
 );
-
-fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if !s.len().is_multiple_of(2) {
-        return Err("odd number of hex digits".into());
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
-}
 
 /// One value, as a reading would show it.
 fn value(d: &Data<'_>) -> String {
@@ -93,12 +73,12 @@ fn report(n: &DataNotification<'_>) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let inputs: Vec<String> = if args.is_empty() {
-        vec![E450.to_string(), NOTIF_02.to_string()]
+        vec![E450_PUSH.to_string(), NOTIF_02.to_string()]
     } else {
         vec![args.join("")]
     };
     for input in &inputs {
-        let bytes = match unhex(input) {
+        let bytes = match from_hex(input) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("not hex: {e}");

@@ -1,17 +1,24 @@
-//! `dlms::security` benches: AES-GCM-128 decrypt-and-verify and encrypt of general-glo-ciphering
-//! APDUs, in place (Green Book suite-0 keys, ../shared/bench/README.md).
+//! `dlms::security` benches: AES-GCM-128 decrypt-and-verify and encrypt of whole
+//! general-glo-ciphering APDUs, in place (Green Book suite-0 keys, ../shared/bench/README.md).
 //!
-//! `gcm/decrypt/1024` takes `gglo1k.hex` apart by hand — tag DB, system-title length and title,
-//! A-XDR length, SC, IC, ciphertext, 12-byte tag — and decrypts and verifies the ciphertext in
-//! place (the APDU views come with the application layer). The 64- and 65,536-byte inputs are
-//! general-glo APDUs of that total size built the same way. Throughput counts the whole APDU.
-//! The key is prepared once (`Cipher`), as a `SecurityContext` does; each iteration gets a fresh
-//! copy of the APDU, made outside the timed routine.
+//! `gcm/decrypt/1024` unprotects `gglo1k.hex` with `SecurityContext::unprotect_apdu`: the
+//! application layer's envelope view takes the APDU apart in the caller's buffer (tag, system
+//! title, A-XDR length, security header, tag), the context checks the policy, the title and
+//! the invocation counter, then the ciphertext is verified and decrypted in place. The 64- and
+//! 65,536-byte inputs are general-glo APDUs of that total size made with
+//! `SecurityContext::protect_apdu`. Throughput counts the whole APDU. The keys are prepared
+//! once, as a context does; each iteration gets a fresh copy of the APDU (made outside the
+//! timed routine) and a reset receive counter, so that the same APDU is not a replay.
+//!
+//! `gcm/encrypt/1024` protects the 994-byte plaintext of `gglo1k` with
+//! `SecurityContext::protect_apdu`: the plaintext is moved behind the envelope header, encrypted
+//! in place and the tag appended.
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use dlms::security::{
-    Cipher, CipheringParams, Key, SecurityControl, SystemTitle, Tag, open_in_place, seal_in_place,
+    Ciphering, Counters, EnvelopeKind, Key, KeyId, SecurityContext, SecurityControl, SecuritySuite,
+    SendCounter, SystemTitle,
 };
 use meterkit_benches::{GGLO1K_HEX, hex};
 
@@ -21,92 +28,56 @@ const EK: [u8; 16] = [
 const AK: [u8; 16] = [
     0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF,
 ];
-const TITLE: [u8; 8] = [0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E];
+/// The sender of `gglo1k` (the meter).
+const METER: [u8; 8] = [0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E];
+/// The head-end.
+const HEAD_END: [u8; 8] = [0x4D, 0x4D, 0x4D, 0x00, 0x00, 0x00, 0x00, 0x01];
+/// The invocation counter of `gglo1k`.
+const IC: u32 = 0x0123_4567;
+const GENERAL_GLO: EnvelopeKind<'static> = EnvelopeKind::General(Ciphering::Global);
 
-/// A general-glo-ciphering APDU taken apart: offsets into the buffer.
-struct Parts<'a> {
-    title: &'a [u8],
-    control: u8,
-    invocation_counter: u32,
-    data: &'a mut [u8],
-    tag: Tag,
-}
-
-/// `DB | st-len | title | A-XDR length | SC | IC | ciphertext | tag(12)`.
-fn take_apart(apdu: &mut [u8]) -> Parts<'_> {
-    let (head, rest) = apdu.split_at_mut(2);
-    assert_eq!(head[0], 0xDB, "general-glo-ciphering");
-    let (title, rest) = rest.split_at_mut(usize::from(head[1]));
-    let (len, rest) = match rest[0] {
-        n @ 0..=0x7F => (usize::from(n), &mut rest[1..]),
-        0x81 => (usize::from(rest[1]), &mut rest[2..]),
-        0x82 => (
-            usize::from(u16::from_be_bytes([rest[1], rest[2]])),
-            &mut rest[3..],
-        ),
-        other => panic!("A-XDR length form {other:#x}"),
-    };
-    assert_eq!(len, rest.len());
-    let (header, rest) = rest.split_at_mut(5);
-    let (data, tag) = rest.split_at_mut(rest.len() - 12);
-    Parts {
-        title,
-        control: header[0],
-        invocation_counter: u32::from_be_bytes([header[1], header[2], header[3], header[4]]),
-        data,
-        tag: (&*tag).try_into().unwrap(),
-    }
-}
-
-fn decrypt(cipher: &Cipher, ak: &Key, apdu: &mut [u8]) -> usize {
-    let parts = take_apart(apdu);
-    let title = SystemTitle::from_slice(parts.title).unwrap();
-    let params = CipheringParams {
-        control: SecurityControl::from_byte(parts.control),
-        system_title: &title,
-        invocation_counter: parts.invocation_counter,
-        authentication_key: Some(ak),
-        aad_extension: None,
-    };
-    open_in_place(cipher, &params, parts.data, Some(&parts.tag)).unwrap();
-    parts.data.len()
-}
-
-fn params<'a>(title: &'a SystemTitle, ak: &'a Key) -> CipheringParams<'a> {
-    CipheringParams {
-        control: SecurityControl::from_byte(0x30),
-        system_title: title,
-        invocation_counter: 0x0123_4567,
-        authentication_key: Some(ak),
-        aad_extension: None,
-    }
-}
-
-/// A general-glo APDU of `total` bytes (SC 0x30, Green Book keys), built with our encoder.
-fn build(cipher: &Cipher, ak: &Key, total: usize) -> Vec<u8> {
-    let length_len = match total {
-        0..=0x8C => 1,
-        0x8D..=0x10C => 2,
-        _ => 3,
-    };
-    let content = total - 2 - 8 - length_len;
-    let mut apdu = vec![0xDB, 8];
-    apdu.extend_from_slice(&TITLE);
-    match length_len {
-        1 => apdu.push(content as u8),
-        2 => apdu.extend_from_slice(&[0x81, content as u8]),
-        _ => apdu.extend_from_slice(&[0x82, (content >> 8) as u8, content as u8]),
-    }
-    apdu.extend_from_slice(&[0x30, 0x01, 0x23, 0x45, 0x67]);
-    let plain_len = content - 5 - 12;
-    let start = apdu.len();
-    apdu.extend((0..plain_len).map(|i| i as u8));
-    let title = SystemTitle::new(TITLE);
-    let tag = seal_in_place(cipher, &params(&title, ak), &mut apdu[start..])
-        .unwrap()
+fn context(own: [u8; 8], peer: [u8; 8]) -> SecurityContext {
+    let mut ctx = SecurityContext::new(SecuritySuite::SUITE_0, SystemTitle::new(own)).unwrap();
+    ctx.set_key(KeyId::GLOBAL_UNICAST_ENCRYPTION, Key::aes128(EK))
         .unwrap();
-    apdu.extend_from_slice(&tag);
-    assert_eq!(apdu.len(), total);
+    ctx.set_key(KeyId::AUTHENTICATION, Key::aes128(AK)).unwrap();
+    ctx.set_peer_title(Some(SystemTitle::new(peer)));
+    ctx
+}
+
+/// The meter's context, about to send with invocation counter `IC`.
+fn meter() -> SecurityContext {
+    let mut meter = context(METER, HEAD_END);
+    let mut counters = Counters::default();
+    counters.unicast.tx = SendCounter::starting_at(IC);
+    meter.set_counters(counters);
+    meter
+}
+
+fn sc() -> SecurityControl {
+    SecurityControl::from_byte(0x30)
+}
+
+/// Unprotects `apdu` in place with a fresh receive counter; returns the plaintext length.
+fn decrypt(head_end: &mut SecurityContext, apdu: &mut [u8]) -> usize {
+    head_end.set_counters(Counters::default());
+    head_end.unprotect_apdu(apdu).unwrap().plaintext.len()
+}
+
+/// A general-glo APDU of `total` bytes (SC 0x30, Green Book keys), made with `protect_apdu`.
+fn build(total: usize) -> Vec<u8> {
+    let mut meter = meter();
+    let plain_len = (0..total)
+        .rev()
+        .find(|&n| meter.protected_len(&GENERAL_GLO, sc(), n).unwrap() == total)
+        .unwrap();
+    let mut apdu: Vec<u8> = (0..total).map(|i| i as u8).collect();
+    assert_eq!(
+        meter
+            .protect_apdu(&GENERAL_GLO, sc(), &mut apdu, plain_len)
+            .unwrap(),
+        total
+    );
     apdu
 }
 
@@ -117,63 +88,58 @@ fn batch_size(apdu_len: usize) -> BatchSize {
 }
 
 fn gcm(c: &mut Criterion) {
-    let cipher = Cipher::new(&Key::aes128(EK));
-    let ak = Key::aes128(AK);
+    let mut head_end = context(HEAD_END, METER);
     let gglo1k = hex(GGLO1K_HEX);
     // The shared input decrypts and verifies.
-    assert_eq!(decrypt(&cipher, &ak, &mut gglo1k.clone()), 994);
+    assert_eq!(decrypt(&mut head_end, &mut gglo1k.clone()), 994);
 
     let mut g = c.benchmark_group("gcm/decrypt");
     for (id, apdu) in [
-        ("64", build(&cipher, &ak, 64)),
+        ("64", build(64)),
         ("1024", gglo1k.clone()),
-        ("65536", build(&cipher, &ak, 65_536)),
+        ("65536", build(65_536)),
     ] {
         g.throughput(Throughput::Bytes(apdu.len() as u64));
         let size = batch_size(apdu.len());
         g.bench_function(id, |b| {
             b.iter_batched_ref(
                 || apdu.clone(),
-                |a| decrypt(black_box(&cipher), &ak, black_box(a)),
+                |a| decrypt(black_box(&mut head_end), black_box(a)),
                 size,
             )
         });
     }
     g.finish();
 
-    // Encrypt the 994-byte plaintext of gglo1k in place (header and tag written around it).
+    // Encrypt the 994-byte plaintext of gglo1k in place (moved behind the header, tag appended).
     let mut plain = gglo1k.clone();
-    decrypt(&cipher, &ak, &mut plain);
-    let title = SystemTitle::new(TITLE);
+    let plain_len = decrypt(&mut head_end, &mut plain);
+    let at = gglo1k.len() - 12 - plain_len;
+    plain.copy_within(at..at + plain_len, 0);
+    let mut meter = meter();
     let mut g = c.benchmark_group("gcm/encrypt");
     g.throughput(Throughput::Bytes(gglo1k.len() as u64));
     g.bench_function("1024", |b| {
         b.iter_batched_ref(
             || plain.clone(),
             |apdu| {
-                let (_, data) = apdu.split_at_mut(18);
-                let (data, tag_out) = data.split_at_mut(994);
-                let tag = seal_in_place(black_box(&cipher), &params(&title, &ak), data)
+                black_box(&mut meter)
+                    .protect_apdu(&GENERAL_GLO, sc(), black_box(apdu), plain_len)
                     .unwrap()
-                    .unwrap();
-                tag_out.copy_from_slice(&tag);
             },
             batch_size(1024),
         )
     });
     g.finish();
+    // With the counter of gglo1k, protecting its plaintext gives gglo1k back.
+    let mut again = plain.clone();
+    let n = self::meter()
+        .protect_apdu(&GENERAL_GLO, sc(), &mut again, plain_len)
+        .unwrap();
     assert_eq!(
-        {
-            let (_, data) = plain.split_at_mut(18);
-            let (data, tag_out) = data.split_at_mut(994);
-            let tag = seal_in_place(&cipher, &params(&title, &ak), data)
-                .unwrap()
-                .unwrap();
-            tag_out.copy_from_slice(&tag);
-            &plain
-        },
-        &gglo1k,
-        "encrypting the plaintext gives gglo1k back"
+        &again[..n],
+        &gglo1k[..],
+        "encrypting the plaintext gives gglo1k"
     );
 }
 

@@ -5,8 +5,11 @@
 //! reassembled from HDLC frames — to [`view`].
 //!
 //! Ciphered APDUs are shown as their parts (security control, invocation counter, ciphertext,
-//! tag): this function has no keys, so the decrypted fields of the vectors (`iv`,
-//! `plaintext`, `auth_tag_verified`, `plaintext_apdu`) are not produced here.
+//! tag). Given keys ([`Keys`]), each ciphered APDU — on its own, or as the user-information of
+//! an AARQ, AARE, RLRQ or RLRE — is also unprotected (on a copy, through
+//! `SecurityContext::unprotect_apdu`) and shown with the decrypted fields of the vectors: `iv`,
+//! `plaintext`, `auth_tag_verified` (`true`, `false` when no authentication key was given so
+//! the tag could not be checked, `null` without a tag) and `plaintext_apdu`.
 
 use std::fmt::Write as _;
 
@@ -15,11 +18,14 @@ use dlms::apdu::{
     AttributeDescriptor, AttributeWithSelection, AuthenticationValue, BerBitString, BlockResult,
     CipheredContent, Conformance, ConformanceTag, DataBlock, DateTimeEncoding, DateTimeField,
     GetDataResult, GetRequest, GetResponse, InvokeIdAndPriority, KeyInfo, LongInvokeIdAndPriority,
-    MethodDescriptor, ObjectId, ReadResult, ResultSourceDiagnostic, SecurityControl,
-    SelectiveAccess, SetRequest, SetResponse, Tlv, UserInformation, VariableAccess, WriteResult,
-    ciphered_name,
+    MethodDescriptor, ObjectId, ReadResult, ResultSourceDiagnostic, SelectiveAccess, SetRequest,
+    SetResponse, Tlv, UserInformation, VariableAccess, WriteResult, ciphered_name,
 };
 use dlms::axdr::{Data, DateTime, Encode};
+use dlms::security::{
+    Key, KeyId, SecurityContext, SecurityControl, SecurityPolicy, SecuritySuite, SuiteSet,
+    SystemTitle, TagStatus,
+};
 use obis::TextForm;
 use serde_json::{Map, Value, json};
 
@@ -32,13 +38,38 @@ pub struct ApduView {
     pub tree: String,
 }
 
+/// The keys to unprotect ciphered APDUs with (never printed).
+#[derive(Debug, Default, Clone)]
+pub struct Keys {
+    /// The sender's system title (glo- and ded- APDUs carry none; general-glo may carry an
+    /// empty one).
+    pub system_title: Option<SystemTitle>,
+    /// The global encryption key (unicast and broadcast).
+    pub ek: Option<Key>,
+    /// The authentication key.
+    pub ak: Option<Key>,
+    /// The dedicated key (ded- APDUs).
+    pub dedicated: Option<Key>,
+    /// The master key (general-ciphering wrapped keys).
+    pub kek: Option<Key>,
+}
+
 /// Decodes and renders one APDU.
 ///
 /// # Errors
 /// The decoder's error, as text (what was wrong and at which offset).
 pub fn view(apdu: &[u8]) -> Result<ApduView, String> {
+    view_with_keys(apdu, None)
+}
+
+/// Decodes and renders one APDU, unprotecting the ciphered APDUs in it with `keys`.
+///
+/// # Errors
+/// The decoder's error, or the reason a ciphered APDU does not unprotect (wrong key, altered
+/// data, missing key or title), as one line of text.
+pub fn view_with_keys(apdu: &[u8], keys: Option<&Keys>) -> Result<ApduView, String> {
     let decoded = Apdu::parse(apdu).map_err(|e| e.to_string())?;
-    let json = apdu_json(&decoded);
+    let json = apdu_json(&decoded, keys)?;
     let mut tree = String::new();
     render(&mut tree, 0, None, &json);
     while tree.ends_with('\n') {
@@ -234,17 +265,17 @@ fn conformance_json(c: Conformance, tag: ConformanceTag) -> Value {
 
 fn security_control_json(sc: SecurityControl) -> Value {
     json!({
-        "raw": sc.0,
-        "security_suite": sc.suite(),
-        "authenticated": sc.authenticated(),
-        "encrypted": sc.encrypted(),
-        "broadcast_key": sc.broadcast_key(),
-        "compressed": sc.compressed(),
+        "raw": sc.to_byte(),
+        "security_suite": sc.suite().id(),
+        "authenticated": sc.is_authenticated(),
+        "encrypted": sc.is_encrypted(),
+        "broadcast_key": sc.uses_broadcast_key(),
+        "compressed": sc.is_compressed(),
     })
 }
 
 fn ciphered_content_fields(obj: &mut Map<String, Value>, c: &CipheredContent<'_>) {
-    let encrypted = c.security_control.encrypted();
+    let encrypted = c.security_control.is_encrypted();
     obj.insert("length".into(), json!(c.len()));
     obj.insert(
         "security_control".into(),
@@ -308,7 +339,7 @@ fn tlv_json(t: &Tlv<'_>) -> Value {
     }
 }
 
-fn user_information_json(u: &UserInformation<'_>) -> Value {
+fn user_information_json(u: &UserInformation<'_>, keys: Option<&Keys>) -> Result<Value, String> {
     let bytes = u.to_vec().unwrap_or_default();
     let apdu = match *u {
         UserInformation::InitiateRequest(i) => Apdu::InitiateRequest(i),
@@ -318,7 +349,7 @@ fn user_information_json(u: &UserInformation<'_>) -> Value {
         UserInformation::GeneralGlo(g) => Apdu::GeneralGloCiphering(g),
         UserInformation::GeneralCiphering(g) => Apdu::GeneralCiphering(g),
     };
-    json!({ "hex": hex(&bytes), "apdu": apdu_json(&apdu) })
+    Ok(json!({ "hex": hex(&bytes), "apdu": apdu_json(&apdu, keys)? }))
 }
 
 fn push_opt(obj: &mut Map<String, Value>, key: &str, v: Option<Value>) {
@@ -329,7 +360,28 @@ fn push_opt(obj: &mut Map<String, Value>, key: &str, v: Option<Value>) {
 
 // ---- the APDUs -----------------------------------------------------------------------------------
 
-fn apdu_json(apdu: &Apdu<'_>) -> Value {
+fn apdu_json(apdu: &Apdu<'_>, keys: Option<&Keys>) -> Result<Value, String> {
+    // The sender's title of a ciphered user-information is the AARQ's calling-AP-title or the
+    // AARE's responding-AP-title, unless one was given.
+    let ap_title = match apdu {
+        Apdu::Aarq(a) => a.calling_ap_title,
+        Apdu::Aare(a) => a.responding_ap_title,
+        _ => None,
+    };
+    let titled;
+    let keys = match (
+        keys,
+        ap_title.and_then(|t| SystemTitle::from_slice(t.value).ok()),
+    ) {
+        (Some(k), Some(title)) if k.system_title.is_none() => {
+            titled = Keys {
+                system_title: Some(title),
+                ..k.clone()
+            };
+            Some(&titled)
+        }
+        _ => keys,
+    };
     let mut o = Map::new();
     o.insert("type".into(), json!(apdu.type_name()));
     match apdu {
@@ -409,7 +461,10 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             push_opt(
                 &mut o,
                 "user_information",
-                a.user_information.as_ref().map(user_information_json),
+                a.user_information
+                    .as_ref()
+                    .map(|u| user_information_json(u, keys))
+                    .transpose()?,
             );
         }
         Apdu::Aare(a) => {
@@ -480,7 +535,10 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             push_opt(
                 &mut o,
                 "user_information",
-                a.user_information.as_ref().map(user_information_json),
+                a.user_information
+                    .as_ref()
+                    .map(|u| user_information_json(u, keys))
+                    .transpose()?,
             );
         }
         Apdu::Rlrq(r) => {
@@ -488,7 +546,10 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             push_opt(
                 &mut o,
                 "user_information",
-                r.user_information.as_ref().map(user_information_json),
+                r.user_information
+                    .as_ref()
+                    .map(|u| user_information_json(u, keys))
+                    .transpose()?,
             );
         }
         Apdu::Rlre(r) => {
@@ -496,7 +557,10 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             push_opt(
                 &mut o,
                 "user_information",
-                r.user_information.as_ref().map(user_information_json),
+                r.user_information
+                    .as_ref()
+                    .map(|u| user_information_json(u, keys))
+                    .transpose()?,
             );
         }
         Apdu::InitiateRequest(i) => {
@@ -915,11 +979,13 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             o.insert("type".into(), json!(ciphered_name(c.tag)));
             o.insert("tag".into(), json!(c.tag));
             ciphered_content_fields(&mut o, &c.content);
+            decrypted_fields(&mut o, apdu, keys)?;
         }
         Apdu::GeneralGloCiphering(g) => {
             o.insert("tag".into(), json!(g.tag));
             o.insert("system_title".into(), json!(hex(g.system_title)));
             ciphered_content_fields(&mut o, &g.content);
+            decrypted_fields(&mut o, apdu, keys)?;
         }
         Apdu::GeneralCiphering(g) => {
             o.insert("tag".into(), json!(dlms::apdu::GeneralCiphering::TAG));
@@ -946,6 +1012,7 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             };
             o.insert("key_info".into(), key_info);
             ciphered_content_fields(&mut o, &g.content);
+            decrypted_fields(&mut o, apdu, keys)?;
         }
         Apdu::GeneralSigning(g) => {
             o.insert("tag".into(), json!(dlms::apdu::GeneralSigning::TAG));
@@ -953,13 +1020,98 @@ fn apdu_json(apdu: &Apdu<'_>) -> Value {
             o.insert("content".into(), json!(hex(g.content)));
             o.insert(
                 "content_apdu".into(),
-                Apdu::parse(g.content).map_or(Value::Null, |a| apdu_json(&a)),
+                match Apdu::parse(g.content) {
+                    Ok(a) => apdu_json(&a, keys)?,
+                    Err(_) => Value::Null,
+                },
             );
             o.insert("signature".into(), json!(hex(g.signature)));
         }
         _ => {}
     }
-    Value::Object(o)
+    Ok(Value::Object(o))
+}
+
+/// A context that unprotects whatever `keys` allow, for a tool: every suite, tag-less and
+/// unverified APDUs accepted (reported as such), the recipient of a general-ciphering APDU
+/// taken as us.
+fn tool_context(apdu: &Apdu<'_>, keys: &Keys) -> Result<SecurityContext, dlms::Error> {
+    let (control, recipient) = match apdu {
+        Apdu::Ciphered(c) => (c.content.security_control, None),
+        Apdu::GeneralGloCiphering(g) => (g.content.security_control, None),
+        Apdu::GeneralCiphering(g) => (
+            g.content.security_control,
+            SystemTitle::from_slice(g.header.recipient_system_title).ok(),
+        ),
+        _ => {
+            return Err(dlms::Error::InvalidArgument {
+                what: "not ciphered",
+            });
+        }
+    };
+    let suite = control.suite();
+    suite.require_known()?;
+    let mut ctx = SecurityContext::new(suite, recipient.unwrap_or(SystemTitle::new([0; 8])))?;
+    let all = SuiteSet::EMPTY
+        .with(SecuritySuite::SUITE_0)
+        .with(SecuritySuite::SUITE_1)
+        .with(SecuritySuite::SUITE_2);
+    let mut policy = SecurityPolicy::STRICT
+        .allow_unauthenticated(true)
+        .allow_empty_system_title(true)
+        .allow_unverified_tag(true);
+    policy.extra_suites = all;
+    ctx.set_policy(policy);
+    ctx.set_peer_title(keys.system_title);
+    for (id, key) in [
+        (KeyId::GLOBAL_UNICAST_ENCRYPTION, &keys.ek),
+        (KeyId::GLOBAL_BROADCAST_ENCRYPTION, &keys.ek),
+        (KeyId::AUTHENTICATION, &keys.ak),
+        (KeyId::MASTER, &keys.kek),
+    ] {
+        if let Some(key) = key {
+            ctx.set_key(id, key.clone())?;
+        }
+    }
+    ctx.set_dedicated_key(keys.dedicated.clone())?;
+    Ok(ctx)
+}
+
+/// `iv`, `plaintext`, `auth_tag_verified` and `plaintext_apdu` of a ciphered APDU, when keys
+/// are given.
+fn decrypted_fields(
+    o: &mut Map<String, Value>,
+    apdu: &Apdu<'_>,
+    keys: Option<&Keys>,
+) -> Result<(), String> {
+    let Some(keys) = keys else { return Ok(()) };
+    let name = apdu.type_name();
+    let fail = |e: dlms::Error| format!("{name}: {e}");
+    let mut ctx = tool_context(apdu, keys).map_err(fail)?;
+    let mut bytes = apdu.to_vec().map_err(fail)?;
+    let got = ctx.unprotect_apdu(&mut bytes).map_err(fail)?;
+    o.insert(
+        "iv".into(),
+        json!(hex(&dlms::security::iv(
+            &got.system_title,
+            got.invocation_counter
+        ))),
+    );
+    o.insert("plaintext".into(), json!(hex(got.plaintext)));
+    o.insert(
+        "auth_tag_verified".into(),
+        match got.tag {
+            TagStatus::Verified => json!(true),
+            TagStatus::NotVerified => json!(false),
+            TagStatus::Absent => Value::Null,
+        },
+    );
+    let inner = match Apdu::parse(got.plaintext) {
+        Ok(inner) => apdu_json(&inner, Some(keys))?,
+        Err(_) => Value::Null,
+    };
+    o.insert("plaintext_apdu".into(), inner);
+    Ok(())
 }
 
 fn general_header_fields(o: &mut Map<String, Value>, h: &dlms::apdu::GeneralHeader<'_>) {
@@ -1114,7 +1266,7 @@ mod tests {
     /// HDLC and wrapper records (`apdu_hex` + `expect.apdu`), copied with their `source`.
     const VECTORS: &str = include_str!("apdu_view_vectors.json");
 
-    /// Fields of the vectors that need keys (decryption): `view` has none.
+    /// Fields of the vectors that need keys (decryption).
     const KEYED: [&str; 4] = ["iv", "plaintext", "auth_tag_verified", "plaintext_apdu"];
 
     fn strip_keyed(v: &mut Value) {
@@ -1137,28 +1289,111 @@ mod tests {
             .collect()
     }
 
+    /// The keys of a vector record (`keys.system_title`, `ek`, `ak`).
+    fn record_keys(r: &Value) -> Option<Keys> {
+        let k = r.get("keys")?;
+        let key = |name: &str| Some(Key::from_slice(&unhex(k[name].as_str()?)).unwrap());
+        Some(Keys {
+            system_title: Some(
+                SystemTitle::from_slice(&unhex(k["system_title"].as_str()?)).unwrap(),
+            ),
+            ek: key("ek"),
+            ak: key("ak"),
+            ..Keys::default()
+        })
+    }
+
+    fn green_book_keys(ak: bool) -> Keys {
+        Keys {
+            system_title: Some(SystemTitle::new([0x4D, 0x4D, 0x4D, 0, 0, 0xBC, 0x61, 0x4E])),
+            ek: Some(Key::from_slice(&unhex("000102030405060708090a0b0c0d0e0f")).unwrap()),
+            ak: ak.then(|| Key::from_slice(&unhex("d0d1d2d3d4d5d6d7d8d9dadbdcdddedf")).unwrap()),
+            ..Keys::default()
+        }
+    }
+
     #[test]
     fn every_public_apdu_vector_renders_its_expect_object() {
         let records: Vec<Value> = serde_json::from_str(VECTORS).unwrap();
         assert_eq!(
             records.len(),
-            36,
-            "32 apdu records, 2 HDLC frames and 2 wrapper PDUs with APDUs"
+            40,
+            "32 apdu records, 2 HDLC frames and 2 wrapper PDUs with APDUs, 4 cipher records"
         );
+        let mut keyed = 0;
         for r in &records {
             let id = r["id"].as_str().unwrap();
             let bytes = unhex(r["hex"].as_str().unwrap());
-            let mut expect = r["expect"].clone();
-            strip_keyed(&mut expect);
+            let expect = r["expect"].clone();
+            // Without keys, the parts; with the record's keys, also the decrypted fields.
+            let mut stripped = expect.clone();
+            strip_keyed(&mut stripped);
             let got = view(&bytes).unwrap_or_else(|e| panic!("{id}: {e}"));
             assert_eq!(
                 got.json,
-                expect,
+                stripped,
                 "{id}\n{}",
                 serde_json::to_string_pretty(&got.json).unwrap()
             );
             assert!(!got.tree.is_empty() && !got.tree.ends_with('\n'), "{id}");
+            if let Some(keys) = record_keys(r) {
+                keyed += 1;
+                let got =
+                    view_with_keys(&bytes, Some(&keys)).unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert_eq!(
+                    got.json,
+                    expect,
+                    "{id}\n{}",
+                    serde_json::to_string_pretty(&got.json).unwrap()
+                );
+                assert!(got.tree.contains("auth_tag_verified:"), "{id}");
+            }
         }
+        assert_eq!(
+            keyed, 6,
+            "ACSE-04, ACSE-13, SEC-01, SEC-01b, SEC-02, SEC-03"
+        );
+    }
+
+    #[test]
+    fn decryption_without_the_authentication_key_or_with_a_wrong_key() {
+        // SEC-01 (u9n/dlms-cosem test_security.py; jDLMS CipheringTest, Green Book).
+        let sec01 = unhex("c81e3001234567411312ff935a47566827c467bc7d825c3be4a77c3fcc056b6b");
+        let got = view_with_keys(&sec01, Some(&green_book_keys(false))).unwrap();
+        assert_eq!(
+            got.json["auth_tag_verified"],
+            json!(false),
+            "tag not checked"
+        );
+        assert_eq!(got.json["plaintext"], json!("c0010000080000010000ff0200"));
+        let mut wrong = green_book_keys(true);
+        wrong.ak = Some(Key::aes128([0; 16]));
+        assert_eq!(
+            view_with_keys(&sec01, Some(&wrong)).unwrap_err(),
+            "glo-get-request: authentication tag mismatch: wrong key or altered data"
+        );
+        let mut untitled = green_book_keys(true);
+        untitled.system_title = None;
+        assert_eq!(
+            view_with_keys(&sec01, Some(&untitled)).unwrap_err(),
+            "glo-get-request: the peer's system title is not known"
+        );
+        // ded- APDUs need the dedicated key.
+        let mut ded = sec01.clone();
+        ded[0] = 0xD0;
+        assert_eq!(
+            view_with_keys(&ded, Some(&green_book_keys(true))).unwrap_err(),
+            "ded-get-request: no dedicated key configured"
+        );
+        // The title of a ciphered AARQ comes from its calling-AP-title (ACSE-04, u9n test_aarq.py).
+        let acse04 = unhex(
+            "6066a109060760857405080103a60a04084d4d4d0000bc614e8a0207808b0760857405080201ac0a80083132333435363738be34043221303001234567801302ff8a7874133d414ced25b42534d28db0047720606b175bd52211be6841db204d39ee6fdb8e356855",
+        );
+        let got = view_with_keys(&acse04, Some(&untitled)).unwrap();
+        assert_eq!(
+            got.json["user_information"]["apdu"]["plaintext_apdu"]["dedicated_key"],
+            json!("00112233445566778899aabbccddeeff")
+        );
     }
 
     #[test]

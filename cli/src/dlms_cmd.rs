@@ -2,8 +2,12 @@
 //! bare APDUs from hex.
 //!
 //! JSON output uses the field names of the `expect` objects of the shared DLMS vectors (kinds
-//! `hdlc-frame` and `wrapper`): one object per frame, one object with `frames`,
-//! `reassembled_apdu` and `apdu` per segmented sequence, one object per wrapper PDU.
+//! `hdlc-frame`, `wrapper`, `apdu` and `cipher`): one object per frame, one object with
+//! `frames`, `reassembled_apdu` and `apdu` per segmented sequence, one object per wrapper PDU.
+//!
+//! With keys (`--ek`, `--ak`, `--system-title`, `--dedicated-key`, `--kek`), every ciphered APDU
+//! is also shown decrypted (`iv`, `plaintext`, `auth_tag_verified`, `plaintext_apdu`); a wrong
+//! key is a one-line error. Keys are never printed.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -16,7 +20,8 @@ use dlms::wrapper::{WrapperPdu, WrapperScan};
 use serde_json::{Map, Value, json};
 
 use crate::Failure;
-use crate::apdu_view::{self, ApduView};
+use crate::apdu_view::{self, ApduView, Keys};
+use dlms::security::{Key, SystemTitle};
 
 /// `meterkit dlms` subcommands.
 #[derive(Debug, Subcommand)]
@@ -51,6 +56,62 @@ pub struct DecodeArgs {
     /// What the input is.
     #[arg(long = "as", value_enum, default_value_t = InputKind::Auto)]
     kind: InputKind,
+    /// The sender's system title (8 bytes hex), for glo-/ded- APDUs and general-glo-ciphering
+    /// with an empty title.
+    #[arg(long, value_name = "HEX")]
+    system_title: Option<String>,
+    /// The global encryption key (16 or 32 bytes hex): decrypt ciphered APDUs with it.
+    #[arg(long, value_name = "HEX")]
+    ek: Option<String>,
+    /// The authentication key (16 or 32 bytes hex); without it tags are not verified.
+    #[arg(long, value_name = "HEX")]
+    ak: Option<String>,
+    /// The dedicated key (16 or 32 bytes hex), for ded- APDUs.
+    #[arg(long, value_name = "HEX")]
+    dedicated_key: Option<String>,
+    /// The master key (KEK, 16 or 32 bytes hex), for general-ciphering wrapped keys.
+    #[arg(long, value_name = "HEX")]
+    kek: Option<String>,
+}
+
+/// The keys of the command line, `None` when none was given.
+fn keys(args: &DecodeArgs) -> Result<Option<Keys>, Failure> {
+    fn key(flag: &str, text: Option<&String>) -> Result<Option<Key>, Failure> {
+        text.map(|t| {
+            let bytes = parse_hex(t).map_err(|Failure(e)| Failure(format!("{flag}: {e}")))?;
+            Key::from_slice(&bytes).map_err(|_| {
+                Failure(format!(
+                    "{flag}: a key is 16 or 32 bytes (32 or 64 hex digits), not {}",
+                    bytes.len()
+                ))
+            })
+        })
+        .transpose()
+    }
+    let system_title = args
+        .system_title
+        .as_ref()
+        .map(|t| {
+            let bytes =
+                parse_hex(t).map_err(|Failure(e)| Failure(format!("--system-title: {e}")))?;
+            SystemTitle::from_slice(&bytes).map_err(|_| {
+                Failure(format!(
+                    "--system-title: a system title is 8 bytes (16 hex digits), not {}",
+                    bytes.len()
+                ))
+            })
+        })
+        .transpose()?;
+    let keys = Keys {
+        system_title,
+        ek: key("--ek", args.ek.as_ref())?,
+        ak: key("--ak", args.ak.as_ref())?,
+        dedicated: key("--dedicated-key", args.dedicated_key.as_ref())?,
+        kek: key("--kek", args.kek.as_ref())?,
+    };
+    let any_key =
+        keys.ek.is_some() || keys.ak.is_some() || keys.dedicated.is_some() || keys.kek.is_some();
+    Ok(any_key.then_some(keys))
 }
 
 pub fn run(cmd: DlmsCommand, out: &mut dyn Write) -> Result<(), Failure> {
@@ -69,6 +130,8 @@ fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
     } else {
         args.hex.join(" ")
     };
+    let keys = keys(args)?;
+    let keys = keys.as_ref();
     let bytes = parse_hex(&text)?;
     if bytes.is_empty() {
         return Err(Failure("no input bytes".to_string()));
@@ -78,9 +141,9 @@ fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
         k => k,
     };
     let items = match kind {
-        InputKind::Hdlc => hdlc_items(&bytes)?,
-        InputKind::Wrapper => wrapper_items(&bytes)?,
-        InputKind::Apdu | InputKind::Auto => vec![apdu_item(&bytes)?],
+        InputKind::Hdlc => hdlc_items(&bytes, keys)?,
+        InputKind::Wrapper => wrapper_items(&bytes, keys)?,
+        InputKind::Apdu | InputKind::Auto => vec![apdu_item(&bytes, keys)?],
     };
     for item in items {
         if args.json {
@@ -165,8 +228,8 @@ fn indent(text: &str, n: usize) -> String {
 // ---- APDUs -------------------------------------------------------------------------------
 
 /// A bare APDU: its JSON is the decoded APDU itself (the `expect` object of an `apdu` vector).
-fn apdu_item(bytes: &[u8]) -> Result<Item, Failure> {
-    let view = apdu_view::view(bytes).map_err(|e| Failure(format!("APDU: {e}")))?;
+fn apdu_item(bytes: &[u8], keys: Option<&Keys>) -> Result<Item, Failure> {
+    let view = apdu_view::view_with_keys(bytes, keys).map_err(|e| Failure(format!("APDU: {e}")))?;
     Ok(Item {
         json: view.json,
         tree: format!("apdu, {} bytes\n{}", bytes.len(), indent(&view.tree, 2)),
@@ -174,16 +237,27 @@ fn apdu_item(bytes: &[u8]) -> Result<Item, Failure> {
 }
 
 /// The APDU rendering for embedding: JSON (null when it does not decode) and a tree.
-fn embedded_apdu(apdu: &[u8]) -> (Value, String, Option<String>) {
+///
+/// # Errors
+/// When the APDU decodes but a ciphered APDU in it does not unprotect with `keys`.
+fn embedded_apdu(
+    apdu: &[u8],
+    keys: Option<&Keys>,
+) -> Result<(Value, String, Option<String>), Failure> {
     match apdu_view::view(apdu) {
-        Ok(ApduView { json, tree }) => (json, tree, None),
-        Err(e) => (Value::Null, format!("not an APDU: {e}"), Some(e)),
+        Err(e) => Ok((Value::Null, format!("not an APDU: {e}"), Some(e))),
+        Ok(plain) if keys.is_none() => Ok((plain.json, plain.tree, None)),
+        Ok(_) => {
+            let ApduView { json, tree } =
+                apdu_view::view_with_keys(apdu, keys).map_err(|e| Failure(format!("APDU: {e}")))?;
+            Ok((json, tree, None))
+        }
     }
 }
 
 // ---- wrapper -----------------------------------------------------------------------------
 
-fn wrapper_items(bytes: &[u8]) -> Result<Vec<Item>, Failure> {
+fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure> {
     let mut items = Vec::new();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -191,7 +265,7 @@ fn wrapper_items(bytes: &[u8]) -> Result<Vec<Item>, Failure> {
         match dlms::wrapper::scan(rest) {
             WrapperScan::Complete { len } => {
                 let pdu = WrapperPdu::new_unchecked(&rest[..len]);
-                items.push(wrapper_item(&pdu, pos));
+                items.push(wrapper_item(&pdu, pos, keys)?);
                 pos += len;
             }
             WrapperScan::Incomplete { needed } => {
@@ -207,9 +281,13 @@ fn wrapper_items(bytes: &[u8]) -> Result<Vec<Item>, Failure> {
     Ok(items)
 }
 
-fn wrapper_item(pdu: &WrapperPdu<&[u8]>, offset: usize) -> Item {
+fn wrapper_item(
+    pdu: &WrapperPdu<&[u8]>,
+    offset: usize,
+    keys: Option<&Keys>,
+) -> Result<Item, Failure> {
     let apdu = pdu.apdu();
-    let (apdu_json, apdu_tree, _) = embedded_apdu(apdu);
+    let (apdu_json, apdu_tree, _) = embedded_apdu(apdu, keys)?;
     let json = json!({
         "version": pdu.version(),
         "source_wport": pdu.source_wport(),
@@ -227,7 +305,7 @@ fn wrapper_item(pdu: &WrapperPdu<&[u8]>, offset: usize) -> Item {
         pdu.length(),
         indent(&apdu_tree, 4)
     );
-    Item { json, tree }
+    Ok(Item { json, tree })
 }
 
 // ---- HDLC --------------------------------------------------------------------------------
@@ -295,20 +373,20 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
     ))
 }
 
-fn hdlc_items(bytes: &[u8]) -> Result<Vec<Item>, Failure> {
+fn hdlc_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure> {
     let frames = split_frames(bytes)?;
     let mut items = Vec::new();
     let mut group: Vec<(usize, HdlcFrame<&[u8]>)> = Vec::new();
     for (offset, raw) in frames {
         let frame = HdlcFrame::new_unchecked(raw);
         if group.is_empty() && !frame.segmented() {
-            items.push(single_frame_item(&frame, offset));
+            items.push(single_frame_item(&frame, offset, keys)?);
             continue;
         }
         let last = !frame.segmented();
         group.push((offset, frame));
         if last {
-            items.push(segmented_item(&group));
+            items.push(segmented_item(&group, keys)?);
             group.clear();
         }
     }
@@ -407,7 +485,11 @@ fn llc_name(llc: Llc) -> &'static str {
     }
 }
 
-fn single_frame_item(f: &HdlcFrame<&[u8]>, offset: usize) -> Item {
+fn single_frame_item(
+    f: &HdlcFrame<&[u8]>,
+    offset: usize,
+    keys: Option<&Keys>,
+) -> Result<Item, Failure> {
     let (mut m, mut lines) = frame_fields(f, offset);
     let c = f.control();
     let info = f.info();
@@ -435,7 +517,7 @@ fn single_frame_item(f: &HdlcFrame<&[u8]>, offset: usize) -> Item {
         _ => {}
     }
     if carries_data {
-        let (apdu_json, apdu_tree, error) = embedded_apdu(rest);
+        let (apdu_json, apdu_tree, error) = embedded_apdu(rest, keys)?;
         m.insert("apdu_hex".into(), json!(hex(rest)));
         m.insert("apdu".into(), apdu_json);
         if error.is_some() {
@@ -445,13 +527,16 @@ fn single_frame_item(f: &HdlcFrame<&[u8]>, offset: usize) -> Item {
         lines.push(indent(&apdu_tree, 4));
     }
     lines.push(fcs_line(f));
-    Item {
+    Ok(Item {
         json: Value::Object(m),
         tree: lines.join("\n"),
-    }
+    })
 }
 
-fn segmented_item(group: &[(usize, HdlcFrame<&[u8]>)]) -> Item {
+fn segmented_item(
+    group: &[(usize, HdlcFrame<&[u8]>)],
+    keys: Option<&Keys>,
+) -> Result<Item, Failure> {
     let mut frames = Vec::new();
     let mut texts = Vec::new();
     let mut lsdu = Vec::new();
@@ -472,7 +557,7 @@ fn segmented_item(group: &[(usize, HdlcFrame<&[u8]>)]) -> Item {
         texts.push(indent(&lines.join("\n"), 2));
     }
     let (llc, apdu) = Llc::split(&lsdu);
-    let (apdu_json, apdu_tree, _) = embedded_apdu(apdu);
+    let (apdu_json, apdu_tree, _) = embedded_apdu(apdu, keys)?;
     let json = json!({
         "frames": frames,
         "llc": llc.map(|l| hex(&l.bytes())),
@@ -486,7 +571,7 @@ fn segmented_item(group: &[(usize, HdlcFrame<&[u8]>)]) -> Item {
         texts.join("\n"),
         indent(&apdu_tree, 4)
     );
-    Item { json, tree }
+    Ok(Item { json, tree })
 }
 
 fn parameters_json(info: &[u8]) -> (Value, String) {

@@ -1,7 +1,9 @@
 //! `meterkit dlms decode` against the public vectors (kinds `hdlc-frame` and `wrapper`, copied
 //! here with their sources): the JSON output carries the framing fields of each vector's
 //! `expect` object with the same names and values. The `apdu` member comes from the
-//! application layer's renderer and is only checked to be present.
+//! application layer's renderer and is only checked to be present. With keys, ciphered APDUs
+//! (bare, in a wrapper PDU, in an HDLC frame, in an AARQ) are shown decrypted, with the field
+//! names of the `cipher` vectors; a wrong key is a one-line error with exit status 2.
 
 use std::process::{Command, Output};
 
@@ -339,4 +341,170 @@ fn text_output_bare_apdu_and_stdin() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(json_lines(&out)[0]["frame_type"], "SNRM");
+}
+
+// ---- decryption with keys ----------------------------------------------------------------------
+
+/// The Green Book suite-0 keys and the sender's title (notes §8.4; vectors SEC-01..03).
+const GB_KEYS: [&str; 6] = [
+    "--system-title",
+    "4d4d4d0000bc614e",
+    "--ek",
+    "000102030405060708090a0b0c0d0e0f",
+    "--ak",
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
+];
+/// SEC-01: u9n/dlms-cosem @c52e9d4 tests/test_security.py::test_encrypt_authenticated; openmuc
+/// jDLMS CipheringTest.java (Green Book glo-get-request).
+const SEC_01: &str = "c81e3001234567411312ff935a47566827c467bc7d825c3be4a77c3fcc056b6b";
+
+/// `meterkit dlms decode` with the Green Book keys, except those `extra` gives itself.
+fn decode_with_keys(extra: &[&str]) -> Output {
+    let mut args = vec!["dlms", "decode"];
+    for pair in GB_KEYS.chunks(2) {
+        if !extra.contains(&pair[0]) {
+            args.extend_from_slice(pair);
+        }
+    }
+    args.extend_from_slice(extra);
+    meterkit(&args)
+}
+
+#[test]
+fn ciphered_apdus_decrypted_with_keys() {
+    // SEC-01 as JSON: the vector's `expect.apdu` decrypted fields.
+    let out = decode_with_keys(&["--json", SEC_01]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let o = &json_lines(&out)[0];
+    let expected: Value = serde_json::from_str(
+        r#"{"type":"glo-get-request","iv":"4d4d4d0000bc614e01234567","plaintext":"c0010000080000010000ff0200","auth_tag_verified":true,
+            "plaintext_apdu":{"type":"get-request","variant":"normal","cosem_attribute_descriptor":{"class_id":8,"obis":"0-0:1.0.0.255","attribute_id":2}}}"#,
+    )
+    .unwrap();
+    assert_contains("SEC-01", o, &expected, "");
+    // As a tree.
+    let out = decode_with_keys(&[SEC_01]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("plaintext_apdu: get-request"), "{text}");
+    assert!(text.contains("obis: 0-0:1.0.0.255"), "{text}");
+    assert!(text.contains("auth_tag_verified: true"), "{text}");
+    assert!(
+        !text.contains("000102030405060708090a0b0c0d0e0f"),
+        "keys are never printed"
+    );
+
+    // Inside a wrapper PDU, and inside an HDLC I-frame.
+    let wrapped = format!("0001000100010020{SEC_01}");
+    let out = decode_with_keys(&["--json", &wrapped]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json_lines(&out)[0]["apdu"]["plaintext"],
+        "c0010000080000010000ff0200"
+    );
+    let frame = {
+        use dlms::hdlc::{Address, Control, HdlcFrameRepr};
+        let mut info = vec![0xE6, 0xE6, 0x00];
+        info.extend(
+            (0..SEC_01.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&SEC_01[i..i + 2], 16).unwrap()),
+        );
+        let repr = HdlcFrameRepr {
+            segmented: false,
+            dst: Address::server(1, Some(17)).unwrap(),
+            src: Address::client(16).unwrap(),
+            control: Control::I {
+                ns: 0,
+                nr: 0,
+                pf: true,
+            },
+            info: &info,
+        };
+        let mut buf = vec![0u8; repr.buffer_len()];
+        repr.emit_to_slice(&mut buf).unwrap();
+        buf.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let out = decode_with_keys(&["--json", &frame]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_lines(&out)[0]["apdu"]["auth_tag_verified"], true);
+
+    // The ciphered AARQ of ACSE-04 (u9n test_aarq.py): the title from its calling-AP-title.
+    let acse04 = "6066a109060760857405080103a60a04084d4d4d0000bc614e8a0207808b0760857405080201ac0a80083132333435363738be34043221303001234567801302ff8a7874133d414ced25b42534d28db0047720606b175bd52211be6841db204d39ee6fdb8e356855";
+    let out = meterkit(&[
+        "dlms", "decode", "--json", "--ek", GB_KEYS[3], "--ak", GB_KEYS[5], acse04,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json_lines(&out)[0]["user_information"]["apdu"]["plaintext_apdu"]["dedicated_key"],
+        "00112233445566778899aabbccddeeff"
+    );
+    // Without the authentication key the tag cannot be checked, and says so.
+    let out = meterkit(&[
+        "dlms",
+        "decode",
+        "--json",
+        "--system-title",
+        GB_KEYS[1],
+        "--ek",
+        GB_KEYS[3],
+        SEC_01,
+    ]);
+    assert_eq!(json_lines(&out)[0]["auth_tag_verified"], false);
+    // Without any key nothing is decrypted.
+    let out = meterkit(&["dlms", "decode", "--json", SEC_01]);
+    assert!(json_lines(&out)[0].get("plaintext").is_none());
+}
+
+#[test]
+fn wrong_or_malformed_keys_exit_2_with_one_line() {
+    for (args, needle) in [
+        (
+            vec!["--ek", "000102030405060708090a0b0c0d0e0e", SEC_01],
+            "APDU: glo-get-request: authentication tag mismatch: wrong key or altered data",
+        ),
+        (
+            vec!["--ek", "0001020304050607080910111213", SEC_01],
+            "--ek: a key is 16 or 32 bytes (32 or 64 hex digits), not 14",
+        ),
+        (vec!["--ak", "xyz", SEC_01], "--ak: not a hex digit"),
+        (
+            vec!["--system-title", "4d4d4d", SEC_01],
+            "--system-title: a system title is 8 bytes (16 hex digits), not 3",
+        ),
+        // A ded- APDU without the dedicated key.
+        (
+            vec!["d01e3001234567411312ff935a47566827c467bc7d825c3be4a77c3fcc056b6b"],
+            "ded-get-request: no dedicated key configured",
+        ),
+        // In a wrapper PDU, a flipped tag bit.
+        (
+            vec![
+                "0001000100010020c81e3001234567411312ff935a47566827c467bc7d825c3be4a77c3fcc056b6a",
+            ],
+            "authentication tag mismatch",
+        ),
+    ] {
+        let out = decode_with_keys(&args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
 }

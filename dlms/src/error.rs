@@ -336,6 +336,17 @@ pub enum Error {
         /// The mechanism id (the last arc of 2.16.756.5.8.2.x).
         mechanism: u8,
     },
+    /// The key-info of a general-ciphering APDU names a key this context cannot use: an
+    /// identified key other than the global unicast (0) and broadcast (1) keys (choice 0), a
+    /// key-encryption key other than the master key (choice 1), a key agreement other than
+    /// one-pass Diffie-Hellman, or any agreement in a build without elliptic curves (choice 2).
+    #[error("general-ciphering key-info choice {choice} with value {value} not supported")]
+    KeyInfoUnsupported {
+        /// The key-info choice: 0 identified, 1 wrapped, 2 agreed key.
+        choice: u8,
+        /// The key id, KEK id or key-parameters value.
+        value: u8,
+    },
     /// An ECDSA signature does not verify (or is not r ‖ s of the curve's size).
     #[error("ECDSA signature invalid")]
     BadSignature,

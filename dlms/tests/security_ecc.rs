@@ -7,7 +7,7 @@ mod security_util;
 use dlms::Error;
 use dlms::security::ecc::{p256, p384};
 use dlms::security::{
-    AlgorithmId, Challenge, Exchange, HlsSecret, Mechanism, SecuritySuite, SystemTitle, derive_key,
+    AlgorithmId, Challenge, Exchange, HlsSecret, SecuritySuite, SystemTitle, derive_key,
 };
 use security_util::{ST_OTHER, ST_SENDER, hex};
 
@@ -223,7 +223,7 @@ fn hls_ecdsa_both_sides() {
         own: &server_key,
         peer: &client_pub,
     };
-    assert_eq!(client.mechanism(), Mechanism::HLS_ECDSA);
+    assert_eq!(client.mechanism(), dlms::apdu::MechanismName::HLS_ECDSA);
     let f_stoc = client.respond(&client_view, 0).unwrap();
     assert_eq!(f_stoc.as_bytes().len(), 64);
     // What is signed, checked independently of `HlsSecret`.

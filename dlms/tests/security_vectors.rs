@@ -1,7 +1,8 @@
 //! The public `cipher`, `hls` and `kdf` vectors (../shared/vectors/dlms/public.json, copied here
-//! with their sources), taken apart by hand — the APDU views come with the application layer —
-//! and run through the primitives and through `SecurityContext`; plus suite-1/2 vectors computed
-//! with an independent implementation (Python `cryptography`, i.e. OpenSSL).
+//! with their sources), taken apart by hand (independently of the envelope views, which
+//! `security_envelopes.rs` runs them through) and run through the primitives and through
+//! `SecurityContext`'s content API; plus suite-1/2 vectors computed with an independent
+//! implementation (Python `cryptography`, i.e. OpenSSL).
 
 mod security_util;
 

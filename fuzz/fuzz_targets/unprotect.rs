@@ -4,38 +4,13 @@
 #![no_main]
 
 use dlms::security::{
-    Ciphering, Envelope, Key, KeyId, Protection, SecurityContext, SecurityControl, SecurityPolicy,
-    SecuritySuite, SendCounter, SystemTitle,
+    Ciphering, Envelope, KeyId, Protection, SecurityControl, SecurityPolicy, SecuritySuite,
+    SendCounter,
 };
 use libfuzzer_sys::fuzz_target;
 
-/// Splits `n` bytes off the front of `data` (fewer if it is shorter).
-fn take<'a>(data: &mut &'a [u8], n: usize) -> &'a [u8] {
-    let (head, tail) = data.split_at(n.min(data.len()));
-    *data = tail;
-    head
-}
-
-fn byte(data: &mut &[u8]) -> u8 {
-    take(data, 1).first().copied().unwrap_or(0)
-}
-
-fn key(bytes: &[u8], len: usize) -> Key {
-    let mut k = [0u8; 32];
-    k[..bytes.len().min(len)].copy_from_slice(&bytes[..bytes.len().min(len)]);
-    Key::from_slice(&k[..len]).unwrap()
-}
-
-fn context(suite: SecuritySuite, own: [u8; 8], peer: [u8; 8], ek: &Key, ak: &Key) -> SecurityContext {
-    let mut ctx = SecurityContext::new(suite, SystemTitle::new(own)).unwrap();
-    for id in [KeyId::GLOBAL_UNICAST_ENCRYPTION, KeyId::GLOBAL_BROADCAST_ENCRYPTION] {
-        ctx.set_key(id, ek.clone()).unwrap();
-    }
-    ctx.set_key(KeyId::AUTHENTICATION, ak.clone()).unwrap();
-    ctx.set_dedicated_key(Some(ek.clone())).unwrap();
-    ctx.set_peer_title(Some(SystemTitle::new(peer)));
-    ctx
-}
+mod unprotect_input;
+use unprotect_input::{byte, context, key, policy, take};
 
 fuzz_target!(|input: &[u8]| {
     let mut data = input;
@@ -49,15 +24,7 @@ fuzz_target!(|input: &[u8]| {
 
     // 1. Arbitrary ciphered content into the receiver, under an arbitrary policy.
     let mut rx = context(suite, own, peer, &ek, &ak);
-    let mut policy = SecurityPolicy::STRICT
-        .allow_unauthenticated(flags & 1 != 0)
-        .allow_empty_system_title(flags & 2 != 0)
-        .allow_unverified_tag(flags & 4 != 0)
-        .require_encryption(flags & 8 != 0);
-    if flags & 16 != 0 {
-        policy = policy.also_accept_suite(SecuritySuite((suite.0 + 1) % 3));
-    }
-    rx.set_policy(policy);
+    rx.set_policy(policy(flags, suite));
     if flags & 32 != 0 {
         rx.clear_key(KeyId::AUTHENTICATION);
     }

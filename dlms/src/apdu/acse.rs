@@ -381,6 +381,13 @@ code_point! {
 }
 
 impl MechanismName {
+    /// Whether this is a high-level (four-pass, challenge-response) mechanism, 2 to 7
+    /// (dlms.md §8.9).
+    #[must_use]
+    pub const fn is_hls(self) -> bool {
+        self.0 >= 2 && self.0 <= 7
+    }
+
     /// The object identifier (for mechanisms 0..=7).
     #[must_use]
     pub fn oid(self) -> Option<ObjectId<'static>> {
@@ -616,6 +623,56 @@ fn open<'a>(bytes: &'a [u8], tag: u8, field: &'static str) -> Result<(Reader<'a>
         });
     }
     Ok((Reader::new(t.content, t.content_at), r))
+}
+
+/// Where the xDLMS APDU of the user-information component of an AARQ, AARE, RLRQ or RLRE
+/// lies in `acse`: the contents of its inner OCTET STRING (dlms.md §6.1), or `None` without
+/// user-information. The security layer unprotects a ciphered InitiateRequest/Response there,
+/// in place.
+///
+/// # Errors
+/// [`Error::UnknownTag`] when `acse` is not an ACSE APDU or the user-information is not an
+/// OCTET STRING; the BER errors of the components before it (truncation, bad lengths).
+///
+/// ```
+/// // RLRQ normal with a glo-initiate-request (dlms.md §6.4; u9n/dlms-cosem test_rlrq.py).
+/// let rlrq = [0x62, 0x0A, 0x80, 0x01, 0x00, 0xBE, 0x05, 0x04, 0x03, 0x21, 0x01, 0x30];
+/// assert_eq!(dlms::apdu::user_information_range(&rlrq)?, Some(9..12));
+/// assert_eq!(dlms::apdu::user_information_range(&[0x62, 0x00])?, None);
+/// # Ok::<(), dlms::Error>(())
+/// ```
+pub fn user_information_range(acse: &[u8]) -> Result<Option<core::ops::Range<usize>>> {
+    let tag = acse.first().copied().unwrap_or(0);
+    let field = match tag {
+        Aarq::TAG => "aarq",
+        Aare::TAG => "aare",
+        Rlrq::TAG => "rlrq",
+        Rlre::TAG => "rlre",
+        _ => {
+            return Err(Error::UnknownTag {
+                field: "acse apdu",
+                tag,
+                offset: 0,
+            });
+        }
+    };
+    let (mut c, outer) = open(acse, tag, field)?;
+    outer.finish(field)?;
+    while !c.is_empty() {
+        let t = read_tlv(&mut c, field)?;
+        if t.tag == 0xBE {
+            let i = inner(&t, "user-information")?;
+            if i.tag != 0x04 {
+                return Err(Error::UnknownTag {
+                    field: "user-information",
+                    tag: i.tag,
+                    offset: i.at,
+                });
+            }
+            return Ok(Some(i.content_at..i.content_at + i.content.len()));
+        }
+    }
+    Ok(None)
 }
 
 // ---- AARQ --------------------------------------------------------------------------------------

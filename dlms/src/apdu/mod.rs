@@ -42,10 +42,13 @@ pub use acse::{
     Aare, Aarq, AcseServiceProvider, AcseServiceUser, ApplicationContextName, AssociationResult,
     AuthenticationValue, BerBitString, MechanismName, ObjectId, ReleaseRequestReason,
     ReleaseResponseReason, ResultSourceDiagnostic, Rlre, Rlrq, Tlv, UserInformation,
+    user_information_range,
 };
+pub(crate) use ciphered::information_len;
 pub use ciphered::{
-    AUTH_TAG_LEN, CipheredApdu, CipheredContent, GeneralCiphering, GeneralGloCiphering,
-    GeneralHeader, GeneralSigning, KeyId, KeyInfo, SecurityControl, plain_tag_of,
+    CipheredApdu, CipheredApduMut, CipheredContent, EnvelopeHead, GeneralCiphering,
+    GeneralGloCiphering, GeneralHeader, GeneralSigning, GeneralSigningMut, KeyInfo,
+    ciphered_tag_of, plain_tag_of,
 };
 pub use common::{
     ActionResponseItem, ActionResult, AttributeDescriptor, AttributeWithSelection,

@@ -10,6 +10,7 @@ use obis::ObisCode;
 use super::*;
 use crate::Error;
 use crate::axdr::{Data, DateTime, OwnedData};
+use crate::security::SecurityControl;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: std::string::String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -504,7 +505,7 @@ fn ciphered_envelope_forms() {
     };
     assert!(g.system_title.is_empty());
     assert_eq!(
-        (g.content.information, g.content.auth_tag.map(<[u8]>::len)),
+        (g.content.information, g.content.auth_tag.map(|t| t.len())),
         (&[][..], Some(12))
     );
     // Authenticated but shorter than a tag.
@@ -627,10 +628,17 @@ fn typed_accessors() {
     );
     let l = LongInvokeIdAndPriority(0xF000_0001);
     assert!(l.high_priority() && l.confirmed() && l.break_on_error() && l.self_descriptive());
-    let sc = SecurityControl::new(1, false, true, false, false);
-    assert_eq!(sc, SecurityControl(0x21));
     assert_eq!(plain_tag_of(0xCF), Some(0xC7));
     assert_eq!(plain_tag_of(0xCE), None);
+    // ciphered_tag_of is the inverse of plain_tag_of on every service-specific tag.
+    for tag in 0..=255u8 {
+        if let Some(plain) = plain_tag_of(tag) {
+            let dedicated = EnvelopeHead::Service { tag }.dedicated();
+            assert_eq!(ciphered_tag_of(plain, dedicated), Some(tag), "{tag:#x}");
+        }
+    }
+    assert_eq!(ciphered_tag_of(0x0F, false), None);
+    assert_eq!(ciphered_tag_of(0xC6, true), None);
     assert_eq!(Conformance::bit(19), Conformance::GET);
     assert_eq!(
         std::string::ToString::to_string(&Conformance(0x10)),
@@ -645,6 +653,182 @@ fn typed_accessors() {
         "unknown(42)"
     );
     assert_eq!(ciphered_name(0xD7), "ded-action-response");
+}
+
+/// SEC-01 (u9n/dlms-cosem test_security.py; jDLMS CipheringTest, Green Book) in its
+/// general-glo-ciphering form (dlms.md §8.4).
+const GGLO_SEC01: &str =
+    "DB 08 4D4D4D0000BC614E 1E 30 01234567 411312FF935A47566827C467BC 7D825C3BE4A77C3FCC056B6B";
+
+#[test]
+fn envelope_split_deconstruct() {
+    let mut bytes = hex(GGLO_SEC01);
+    let parts = CipheredApduMut::split(&mut bytes).unwrap();
+    assert_eq!(
+        parts.head,
+        EnvelopeHead::General {
+            tag: 0xDB,
+            system_title: &hex("4D4D4D0000BC614E")
+        }
+    );
+    assert!(!parts.head.dedicated());
+    assert_eq!(parts.head.tag(), 0xDB);
+    assert_eq!(parts.security_control, SecurityControl::from_byte(0x30));
+    assert_eq!(parts.invocation_counter, 0x0123_4567);
+    assert_eq!(&*parts.information, &hex("411312FF935A47566827C467BC")[..]);
+    assert_eq!(
+        &parts.auth_tag.unwrap()[..],
+        &hex("7D825C3BE4A77C3FCC056B6B")[..]
+    );
+    // The information is lent out in place: what the caller writes lands in the buffer.
+    parts.information.fill(0);
+    assert_eq!(bytes[16..29], [0; 13]);
+    assert_eq!(bytes[..16], hex(GGLO_SEC01)[..16]);
+    // Encryption only: no tag; ded- service tag; general-ciphering without key-info.
+    let mut c = hex("D1 07 20 00000009 AABB");
+    let parts = CipheredApduMut::split(&mut c).unwrap();
+    assert!(parts.head.dedicated());
+    assert_eq!(
+        (parts.auth_tag, &*parts.information),
+        (None, &[0xAA, 0xBB][..])
+    );
+    let mut g = hex("DD 00 00 00 00 00 00 05 20 00000001");
+    let parts = CipheredApduMut::split(&mut g).unwrap();
+    assert!(matches!(
+        parts.head,
+        EnvelopeHead::GeneralCiphering { key_info: None, .. }
+    ));
+    assert!(parts.information.is_empty());
+}
+
+#[test]
+fn envelope_head_construct_and_emit() {
+    // Every envelope header, written on a buffer pre-filled with 0xA5, is the prefix of the
+    // APDU the full encoder writes, and splits back to the same head.
+    let st = hex("4D4D4D0000BC614E");
+    let tid = [1, 2, 3, 4, 5, 6, 7, 8];
+    let key = [9u8; 24];
+    for head in [
+        EnvelopeHead::Service { tag: 0xC8 },
+        EnvelopeHead::Service { tag: 0x41 },
+        EnvelopeHead::General {
+            tag: 0xDC,
+            system_title: &st,
+        },
+        EnvelopeHead::General {
+            tag: 0xDB,
+            system_title: &[],
+        },
+        EnvelopeHead::GeneralCiphering {
+            header: GeneralHeader {
+                transaction_id: &tid,
+                originator_system_title: &st,
+                ..GeneralHeader::default()
+            },
+            key_info: Some(KeyInfo::Wrapped {
+                kek_id: 0,
+                key_ciphered_data: &key,
+            }),
+        },
+    ] {
+        for body in [0usize, 12, 200] {
+            let sc = SecurityControl::from_byte(if body == 0 { 0x20 } else { 0x30 });
+            let mut buf = vec![0xA5u8; head.header_len(body) + body + 2];
+            let mut sink = crate::axdr::SliceSink::new(&mut buf);
+            head.emit_header(sc, 7, body, &mut sink).unwrap();
+            let n = sink.len();
+            assert_eq!(n, head.header_len(body));
+            assert!(buf[n..].iter().all(|&b| b == 0xA5), "{head:?}");
+            buf.truncate(n + body);
+            let parts = CipheredApduMut::split(&mut buf).unwrap();
+            assert_eq!(parts.head, head);
+            assert_eq!((parts.security_control, parts.invocation_counter), (sc, 7));
+            let tag_len = if sc.is_authenticated() { 12 } else { 0 };
+            assert_eq!(parts.information.len(), body - tag_len);
+        }
+    }
+}
+
+#[test]
+fn envelope_split_negative() {
+    let full = hex(GGLO_SEC01);
+    // Every truncation is an error, never a panic.
+    let cuts = if cfg!(miri) { 4 } else { full.len() };
+    for cut in 0..cuts {
+        let mut b = full[..cut].to_vec();
+        assert!(CipheredApduMut::split(&mut b).is_err(), "{cut}");
+    }
+    let mut long = full.clone();
+    long.push(0);
+    assert_eq!(
+        CipheredApduMut::split(&mut long),
+        Err(Error::TrailingBytes {
+            field: "ciphered apdu",
+            offset: 41,
+            count: 1
+        })
+    );
+    assert_eq!(
+        CipheredApduMut::split(&mut hex("C0 01")),
+        Err(Error::UnknownTag {
+            field: "ciphered apdu",
+            tag: 0xC0,
+            offset: 0
+        })
+    );
+    assert_eq!(
+        CipheredApduMut::split(&mut hex("C8 06 10 00000001 AA")),
+        Err(Error::Truncated {
+            field: "authentication tag",
+            offset: 7,
+            needed: 11
+        })
+    );
+    assert_eq!(
+        CipheredApduMut::split(&mut hex("DD 00 00 00 00 00 01 07")),
+        Err(Error::UnknownTag {
+            field: "key-info",
+            tag: 7,
+            offset: 7
+        })
+    );
+}
+
+#[test]
+fn general_signing_split_and_head() {
+    let bytes = hex("DF 01 AA 00 00 00 00 03 C00102 02 5A5A");
+    let mut copy = bytes.clone();
+    let parts = GeneralSigning::split_mut(&mut copy).unwrap();
+    assert_eq!(parts.head, &bytes[..8]);
+    assert_eq!(parts.header.transaction_id, &[0xAA]);
+    assert_eq!(&*parts.content, &[0xC0, 0x01, 0x02]);
+    assert_eq!(parts.signature, &[0x5A, 0x5A]);
+    let parsed = GeneralSigning::parse(&bytes).unwrap();
+    assert_eq!(parsed.signed_part(&bytes), Some(&bytes[..11]));
+    let mut head = vec![0xA5u8; GeneralSigning::head_len(&parsed.header, 3) + 1];
+    let mut sink = crate::axdr::SliceSink::new(&mut head);
+    GeneralSigning::emit_head(&parsed.header, 3, &mut sink).unwrap();
+    assert_eq!(sink.written(), &bytes[..8]);
+    assert!(GeneralSigning::split_mut(&mut hex("DF 01 AA 00 00 00 00 03 C001")).is_err());
+}
+
+#[test]
+fn user_information_ranges() {
+    // ACSE-02 (u9n test_aarq.py): an AARQ with an InitiateRequest in clear.
+    let aarq = hex(
+        "6036a1090607608574050801018a0207808b0760857405080201ac0a80083132333435363738be10040e01000000065f1f0400007e1f04b0",
+    );
+    assert_eq!(user_information_range(&aarq), Ok(Some(42..56)));
+    assert_eq!(user_information_range(&hex("6203800100")), Ok(None));
+    assert!(matches!(
+        user_information_range(&hex("C001")),
+        Err(Error::UnknownTag { tag: 0xC0, .. })
+    ));
+    assert!(user_information_range(&aarq[..40]).is_err());
+    let cuts = if cfg!(miri) { 3 } else { aarq.len() };
+    for cut in 0..cuts {
+        let _ = user_information_range(&aarq[..cut]);
+    }
 }
 
 mod prop {
@@ -875,8 +1059,8 @@ mod prop {
                            result in any::<u8>(), diag in any::<u8>(), provider in any::<bool>(), reason in proptest::option::of(any::<u8>()),
                            c in 0u32..0x100_0000, user in any::<u8>(), which in 0u8..3) {
             let init = InitiateRequest::new(Conformance(c), 0x400);
-            let content = CipheredContent { security_control: SecurityControl(0x30), invocation_counter: 7, information: &secret, auth_tag: Some(&st[..]) };
-            let content = CipheredContent { auth_tag: None, security_control: SecurityControl(0x20), ..content };
+            let content = CipheredContent { security_control: SecurityControl::from_byte(0x30), invocation_counter: 7, information: &secret, auth_tag: Some(&[7; 12]) };
+            let content = CipheredContent { auth_tag: None, security_control: SecurityControl::from_byte(0x20), ..content };
             let ui = match which {
                 0 => UserInformation::InitiateRequest(init),
                 1 => UserInformation::Ciphered(CipheredApdu { tag: 0x21, content }),
@@ -915,15 +1099,15 @@ mod prop {
                 0x21, 0x25, 0x26, 0x28, 0x2C, 0x2D, 0x2E, 0x36, 0x38, 0x41, 0x45, 0x46, 0x48, 0x4C, 0x4D, 0x4E,
                 0x56, 0x58, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCF, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD7,
             ];
-            let tag_bytes = [0xA5u8; AUTH_TAG_LEN];
-            let sc = SecurityControl(sc);
-            let content = CipheredContent { security_control: sc, invocation_counter: ic, information: &info, auth_tag: sc.authenticated().then_some(&tag_bytes[..]) };
+            let tag_bytes = [0xA5u8; crate::security::TAG_LEN];
+            let sc = SecurityControl::from_byte(sc);
+            let content = CipheredContent { security_control: sc, invocation_counter: ic, information: &info, auth_tag: sc.is_authenticated().then_some(&tag_bytes) };
             check!(CipheredApdu { tag: TAGS[tag_i], content }, CipheredApdu::parse);
             check!(GeneralGloCiphering { tag: if key % 2 == 0 { 0xDB } else { 0xDC }, system_title: &st, content }, GeneralGloCiphering::parse);
             let header = GeneralHeader { transaction_id: &tid, originator_system_title: &st, recipient_system_title: &st, date_time: &tid, other_information: &kd };
             let key_info = match key {
                 0 => None,
-                1 => Some(KeyInfo::Identified { key_id: KeyId(kd.len() as u8) }),
+                1 => Some(KeyInfo::Identified { key_id: crate::security::KeyId(kd.len() as u8) }),
                 2 => Some(KeyInfo::Wrapped { kek_id: 0, key_ciphered_data: &kd }),
                 _ => Some(KeyInfo::Agreed { key_parameters: &st, key_ciphered_data: &kd }),
             };
@@ -931,7 +1115,7 @@ mod prop {
             check!(gc, GeneralCiphering::parse);
             // The header emitter writes exactly what precedes the body.
             let full = emit(&gc);
-            let body = info.len() + content.auth_tag.map_or(0, <[u8]>::len);
+            let body = info.len() + content.auth_tag.map_or(0, |t| t.len());
             let mut head = vec![0u8; gc.header_len(body)];
             let mut sink = crate::axdr::SliceSink::new(&mut head);
             gc.emit_header(body, &mut sink).unwrap();

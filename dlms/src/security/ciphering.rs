@@ -11,9 +11,10 @@
 //! The IV is the sender's system title followed by the invocation counter (big-endian).
 
 use super::control::{HEADER_LEN, Protection, SecurityControl, SecurityHeader};
-use super::gcm::{Cipher, IV_LEN, Iv, TAG_LEN, Tag};
+use super::gcm::{Cipher, IV_LEN, Iv, Tag};
 use super::keys::Key;
 use super::title::SystemTitle;
+use crate::apdu::GeneralHeader;
 use crate::{Error, Result};
 
 /// The AES-GCM IV: the sender's system title ‖ the invocation counter, big-endian (notes §8.4).
@@ -33,39 +34,16 @@ pub fn iv(system_title: &SystemTitle, invocation_counter: u32) -> Iv {
     iv
 }
 
-/// The general-ciphering fields that extend the authenticated-and-encrypted AAD:
-/// `SC ‖ AK ‖ transaction-id ‖ originator-system-title ‖ recipient-system-title ‖ date-time ‖
-/// other-information`, each field as an A-XDR length followed by its bytes (`00` when absent).
+/// The general-ciphering fields that extend the authenticated-and-encrypted AAD (a
+/// [`GeneralHeader`]): `SC ‖ AK ‖ transaction-id ‖ originator-system-title ‖
+/// recipient-system-title ‖ date-time ‖ other-information`, each field as an A-XDR length
+/// followed by its bytes (`00` when absent).
 ///
 /// **Single source**: only Gurux Python (`GXDLMSChippering.getAuthenticatedData`) documents this
 /// layout publicly, and it applies it for suites 1 and 2 (notes §8.4, §13: not confirmed by a
 /// second implementation). It is an input option: pass it only when the peer is known to
 /// authenticate these fields.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AadExtension<'a> {
-    /// transaction-id (Gurux: 8 bytes, the invocation counter as a u64).
-    pub transaction_id: &'a [u8],
-    /// originator-system-title.
-    pub originator_system_title: &'a [u8],
-    /// recipient-system-title.
-    pub recipient_system_title: &'a [u8],
-    /// date-time (empty when absent, else 12 bytes).
-    pub date_time: &'a [u8],
-    /// other-information (empty when absent).
-    pub other_information: &'a [u8],
-}
-
-impl AadExtension<'_> {
-    fn fields(&self) -> [&[u8]; 5] {
-        [
-            self.transaction_id,
-            self.originator_system_title,
-            self.recipient_system_title,
-            self.date_time,
-            self.other_information,
-        ]
-    }
-}
+pub type AadExtension<'a> = GeneralHeader<'a>;
 
 /// The largest AAD [`seal_in_place`] and [`open_in_place`] build for authenticated encryption:
 /// `SC ‖ AK` is at most 33 bytes; the rest is room for the general-ciphering fields.
@@ -339,30 +317,12 @@ pub fn split_content(
 ) -> Result<(super::control::SecurityHeaderRepr, &mut [u8], Option<&Tag>)> {
     let header =
         super::control::SecurityHeaderRepr::parse(&SecurityHeader::new_unchecked(&*content))?;
-    let total = content.len();
-    let (_, rest) = content
-        .split_at_mut_checked(HEADER_LEN)
-        .ok_or(Error::Truncated {
-            field: "security header",
-            offset: 0,
-            needed: HEADER_LEN.saturating_sub(total),
-        })?;
-    if !header.control.is_authenticated() {
-        return Ok((header, rest, None));
-    }
-    let info_len = rest
-        .len()
-        .checked_sub(TAG_LEN)
-        .ok_or_else(|| Error::Truncated {
-            field: "authentication tag",
-            offset: HEADER_LEN,
-            needed: TAG_LEN.saturating_sub(rest.len()),
-        })?;
-    let (info, tag) = rest.split_at_mut(info_len);
-    let tag: &Tag = <&Tag>::try_from(&*tag).map_err(|_| Error::Truncated {
-        field: "authentication tag",
-        offset: HEADER_LEN + info_len,
-        needed: TAG_LEN,
+    let body = content.get_mut(HEADER_LEN..).ok_or(Error::Truncated {
+        field: "security header",
+        offset: 0,
+        needed: HEADER_LEN,
     })?;
-    Ok((header, info, Some(tag)))
+    let info_len = crate::apdu::information_len(header.control, body.len(), HEADER_LEN)?;
+    let (info, tag) = body.split_at_mut(info_len.min(body.len()));
+    Ok((header, info, <&Tag>::try_from(&*tag).ok()))
 }

@@ -10,6 +10,7 @@ use super::control::{
     HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
 };
 use super::counter::{CounterPair, Counters};
+use super::envelope::SigningCoverage;
 use super::gcm::{Cipher, TAG_LEN, Tag};
 use super::hls::{Exchange, HlsSecret, Response};
 use super::keys::{Key, KeyId};
@@ -114,6 +115,30 @@ impl Slot {
     }
 }
 
+/// Which key protects an APDU and, through it, which invocation counters apply.
+#[derive(Clone, Copy)]
+pub(super) enum KeyRef<'k> {
+    /// A key of the context: the key family, and for the global family the key set.
+    Context {
+        /// Global or dedicated.
+        ciphering: Ciphering,
+        /// The broadcast key of the global family.
+        broadcast: bool,
+    },
+    /// A key that comes with the APDU (general-ciphering wrapped or agreed key).
+    OneTime(&'k Cipher),
+}
+
+impl KeyRef<'_> {
+    /// The key `ciphering` and the key-set bit of `control` select.
+    pub(super) const fn context(ciphering: Ciphering, control: SecurityControl) -> Self {
+        Self::Context {
+            ciphering,
+            broadcast: control.uses_broadcast_key(),
+        }
+    }
+}
+
 /// Keys, system titles, invocation counters and policy for talking to one peer, with protect
 /// and unprotect in place. A client keeps one per meter; a meter keeps one per client
 /// association; a push listener one per meter (looked up by the system title of the push).
@@ -162,6 +187,13 @@ pub struct SecurityContext {
     authentication: Option<Key>,
     master: Option<Key>,
     counters: Counters,
+    /// Whether general-ciphering authenticates its header fields (single source).
+    general_aad: bool,
+    /// What a general-signing signature covers (single source each).
+    signing_coverage: SigningCoverage,
+    /// The elliptic-curve keys of suites 1 and 2.
+    #[cfg(any(feature = "p256", feature = "p384"))]
+    ec: super::ecc::EcKeys,
 }
 
 impl fmt::Debug for SecurityContext {
@@ -177,7 +209,9 @@ impl fmt::Debug for SecurityContext {
             .field("authentication_key", &self.authentication)
             .field("master_key", &self.master)
             .field("counters", &self.counters)
-            .finish()
+            .field("general_aad", &self.general_aad)
+            .field("signing_coverage", &self.signing_coverage)
+            .finish_non_exhaustive()
     }
 }
 
@@ -200,6 +234,10 @@ impl SecurityContext {
             authentication: None,
             master: None,
             counters: Counters::default(),
+            general_aad: false,
+            signing_coverage: SigningCoverage::Prefix,
+            #[cfg(any(feature = "p256", feature = "p384"))]
+            ec: super::ecc::EcKeys::default(),
         })
     }
 
@@ -236,6 +274,68 @@ impl SecurityContext {
     /// Sets the policy.
     pub fn set_policy(&mut self, policy: SecurityPolicy) {
         self.policy = policy;
+    }
+
+    /// Whether general-ciphering APDUs (0xDD) extend the authenticated-encryption AAD with their
+    /// header fields ([`AadExtension`]), both ways. Off by default: the layout is
+    /// single-source (Gurux Python, suites 1 and 2; notes §8.4, §13); switch it on for peers
+    /// known to do it.
+    pub fn set_general_ciphering_aad(&mut self, extend: bool) {
+        self.general_aad = extend;
+    }
+
+    /// Whether general-ciphering APDUs extend the AAD with their header fields.
+    #[must_use]
+    pub const fn general_ciphering_aad(&self) -> bool {
+        self.general_aad
+    }
+
+    /// What general-signing signatures cover, both ways (default [`SigningCoverage::Prefix`]).
+    pub fn set_signing_coverage(&mut self, coverage: SigningCoverage) {
+        self.signing_coverage = coverage;
+    }
+
+    /// What general-signing signatures cover.
+    #[must_use]
+    pub const fn signing_coverage(&self) -> SigningCoverage {
+        self.signing_coverage
+    }
+
+    /// Sets the elliptic-curve keys of suites 1 and 2 (general-ciphering with agreed keys,
+    /// general-signing). Their curve must be the context's suite's.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when a key is on another curve than the suite's.
+    #[cfg(any(feature = "p256", feature = "p384"))]
+    pub fn set_ec_keys(&mut self, keys: super::ecc::EcKeys) -> Result<()> {
+        let suites = [
+            keys.own_signing
+                .as_ref()
+                .map(super::ecc::EcSecretKey::suite),
+            keys.own_agreement
+                .as_ref()
+                .map(super::ecc::EcSecretKey::suite),
+            keys.peer_signing
+                .as_ref()
+                .map(super::ecc::EcPublicKey::suite),
+            keys.peer_agreement
+                .as_ref()
+                .map(super::ecc::EcPublicKey::suite),
+        ];
+        if suites.iter().flatten().any(|s| *s != self.suite) {
+            return Err(Error::InvalidArgument {
+                what: "an elliptic-curve key is not on the curve of the context's suite",
+            });
+        }
+        self.ec = keys;
+        Ok(())
+    }
+
+    /// The elliptic-curve keys of suites 1 and 2.
+    #[cfg(any(feature = "p256", feature = "p384"))]
+    #[must_use]
+    pub const fn ec_keys(&self) -> &super::ecc::EcKeys {
+        &self.ec
     }
 
     /// Sets one of the global keys or the master key ([`KeyId`] 0 to 3).
@@ -277,11 +377,7 @@ impl SecurityContext {
     /// [`Error::MissingKey`] without a master key; [`Error::KeyUnwrap`]; the errors of
     /// [`SecurityContext::set_key`].
     pub fn transfer_key(&mut self, id: KeyId, wrapped: &[u8]) -> Result<()> {
-        let master = self
-            .master
-            .as_ref()
-            .ok_or(Error::MissingKey { key: "master key" })?;
-        let key = super::keys::unwrap_key(master, wrapped)?;
+        let key = super::keys::unwrap_key(self.required_master_key()?, wrapped)?;
         self.set_key(id, key)
     }
 
@@ -311,6 +407,13 @@ impl SecurityContext {
         self.master.as_ref()
     }
 
+    /// The master key, needed to wrap or unwrap a key.
+    pub(super) fn required_master_key(&self) -> Result<&Key> {
+        self.master
+            .as_ref()
+            .ok_or(Error::MissingKey { key: "master key" })
+    }
+
     /// All invocation counters (to persist them).
     #[must_use]
     pub const fn counters(&self) -> &Counters {
@@ -322,20 +425,42 @@ impl SecurityContext {
         self.counters = counters;
     }
 
-    fn slot(&self, ciphering: Ciphering, control: SecurityControl) -> Result<&Slot> {
-        let (slot, key) = match (ciphering, control.uses_broadcast_key()) {
-            (Ciphering::Dedicated, _) => (&self.dedicated, "dedicated key"),
-            (Ciphering::Global, false) => (&self.unicast, "global unicast encryption key"),
-            (Ciphering::Global, true) => (&self.broadcast, "global broadcast encryption key"),
+    /// The prepared cipher of `key`.
+    fn cipher<'s>(&'s self, key: KeyRef<'s>) -> Result<&'s Cipher> {
+        let (slot, name) = match key {
+            KeyRef::OneTime(cipher) => return Ok(cipher),
+            KeyRef::Context {
+                ciphering: Ciphering::Dedicated,
+                ..
+            } => (&self.dedicated, "dedicated key"),
+            KeyRef::Context {
+                broadcast: false, ..
+            } => (&self.unicast, "global unicast encryption key"),
+            KeyRef::Context {
+                broadcast: true, ..
+            } => (&self.broadcast, "global broadcast encryption key"),
         };
-        slot.as_ref().ok_or(Error::MissingKey { key })
+        slot.as_ref()
+            .map(|s| &s.cipher)
+            .ok_or(Error::MissingKey { key: name })
     }
 
-    fn counter_pair(&mut self, ciphering: Ciphering, control: SecurityControl) -> &mut CounterPair {
-        match (ciphering, control.uses_broadcast_key()) {
-            (Ciphering::Dedicated, _) => &mut self.counters.dedicated,
-            (Ciphering::Global, false) => &mut self.counters.unicast,
-            (Ciphering::Global, true) => &mut self.counters.broadcast,
+    /// The invocation counters of `key` (one-time keys use those of the global key the
+    /// key-set bit names).
+    fn counter_pair(&mut self, key: KeyRef<'_>, control: SecurityControl) -> &mut CounterPair {
+        match key {
+            KeyRef::Context {
+                ciphering: Ciphering::Dedicated,
+                ..
+            } => &mut self.counters.dedicated,
+            KeyRef::Context {
+                broadcast: false, ..
+            } => &mut self.counters.unicast,
+            KeyRef::Context {
+                broadcast: true, ..
+            } => &mut self.counters.broadcast,
+            KeyRef::OneTime(_) if control.uses_broadcast_key() => &mut self.counters.broadcast,
+            KeyRef::OneTime(_) => &mut self.counters.unicast,
         }
     }
 
@@ -355,17 +480,28 @@ impl SecurityContext {
         aad_extension: Option<&AadExtension<'_>>,
         data: &mut [u8],
     ) -> Result<Protected> {
+        let key = KeyRef::context(ciphering, control);
+        self.protect_with(key, control, aad_extension, data)
+    }
+
+    /// [`SecurityContext::protect_in_place`] with any key.
+    pub(super) fn protect_with(
+        &mut self,
+        key: KeyRef<'_>,
+        control: SecurityControl,
+        aad_extension: Option<&AadExtension<'_>>,
+        data: &mut [u8],
+    ) -> Result<Protected> {
         if control.suite() != self.suite {
             return Err(Error::InvalidArgument {
                 what: "the security control byte names another suite than the context's",
             });
         }
         let invocation_counter = self
-            .counter_pair(ciphering, control)
+            .counter_pair(key, control)
             .tx
             .next()
             .ok_or(Error::CounterExhausted)?;
-        let slot = self.slot(ciphering, control)?;
         let params = CipheringParams {
             control,
             system_title: &self.own_title,
@@ -374,8 +510,8 @@ impl SecurityContext {
             aad_extension: aad_extension
                 .filter(|_| control.protection() == Protection::AuthenticatedEncrypted),
         };
-        let tag = seal_in_place(&slot.cipher, &params, data)?;
-        self.counter_pair(ciphering, control).tx.take()?;
+        let tag = seal_in_place(self.cipher(key)?, &params, data)?;
+        self.counter_pair(key, control).tx.take()?;
         Ok(Protected {
             invocation_counter,
             tag,
@@ -423,7 +559,7 @@ impl SecurityContext {
     }
 
     /// Resolves the sender's system title for an incoming APDU.
-    fn sender_title(&self, carried: Option<&[u8]>) -> Result<SystemTitle> {
+    pub(super) fn sender_title(&self, carried: Option<&[u8]>) -> Result<SystemTitle> {
         match carried {
             None => self.peer_title.ok_or(Error::MissingSystemTitle),
             Some([]) => {
@@ -446,7 +582,7 @@ impl SecurityContext {
     }
 
     /// Checks an incoming security control byte against the suite and the policy.
-    fn accept_control(&self, control: SecurityControl) -> Result<()> {
+    pub(super) fn accept_control(&self, control: SecurityControl) -> Result<()> {
         if control.is_compressed() {
             return Err(Error::CompressionUnsupported {
                 control: control.to_byte(),
@@ -487,12 +623,35 @@ impl SecurityContext {
         data: &'a mut [u8],
         tag: Option<&Tag>,
     ) -> Result<Unprotected<'a>> {
+        self.unprotect_with(
+            KeyRef::context(envelope.ciphering, control),
+            envelope.system_title,
+            envelope.aad_extension,
+            control,
+            invocation_counter,
+            data,
+            tag,
+        )
+    }
+
+    /// [`SecurityContext::unprotect_in_place`] with any key.
+    #[allow(clippy::too_many_arguments)] // the parts of a security header, kept apart
+    pub(super) fn unprotect_with<'a>(
+        &mut self,
+        key: KeyRef<'_>,
+        carried_title: Option<&[u8]>,
+        aad_extension: Option<&AadExtension<'_>>,
+        control: SecurityControl,
+        invocation_counter: u32,
+        data: &'a mut [u8],
+        tag: Option<&Tag>,
+    ) -> Result<Unprotected<'a>> {
         self.accept_control(control)?;
-        let system_title = self.sender_title(envelope.system_title)?;
-        self.counter_pair(envelope.ciphering, control)
+        let system_title = self.sender_title(carried_title)?;
+        self.counter_pair(key, control)
             .rx
             .check(invocation_counter)?;
-        let slot = self.slot(envelope.ciphering, control)?;
+        let cipher = self.cipher(key)?;
         let without_ak = self.authentication.is_none() && self.policy.allow_unverified_tag;
         let status = match control.protection() {
             // Decrypt without the authentication key: the keystream does not depend on the
@@ -507,7 +666,7 @@ impl SecurityContext {
                     authentication_key: None,
                     aad_extension: None,
                 };
-                open_in_place(&slot.cipher, &params, data, None)?;
+                open_in_place(cipher, &params, data, None)?;
                 TagStatus::NotVerified
             }
             // Authentication only: the information is in clear; without the key the tag cannot
@@ -520,14 +679,13 @@ impl SecurityContext {
                     invocation_counter,
                     authentication_key: self.authentication.as_ref(),
                     // The extension belongs to authenticated encryption only (Gurux Python).
-                    aad_extension: envelope
-                        .aad_extension
+                    aad_extension: aad_extension
                         .filter(|_| protection == Protection::AuthenticatedEncrypted),
                 };
-                open_in_place(&slot.cipher, &params, data, tag)?
+                open_in_place(cipher, &params, data, tag)?
             }
         };
-        self.counter_pair(envelope.ciphering, control)
+        self.counter_pair(key, control)
             .rx
             .accept(invocation_counter)?;
         Ok(Unprotected {

@@ -179,3 +179,292 @@ macro_rules! curve_module {
 curve_module!(p256, p256, 32, "1", "SHA-256");
 #[cfg(feature = "p384")]
 curve_module!(p384, p384, 48, "2", "SHA-384");
+
+use super::Bounded;
+use super::control::SecuritySuite;
+use crate::{Error, Result};
+
+/// The longest raw public key or signature (P-384: 96 bytes).
+pub const MAX_EC_LEN: usize = 96;
+
+/// A private key on the curve of security suite 1 (P-256) or 2 (P-384): a static signing or
+/// key-agreement key, or an ephemeral one. Wiped on drop; `Debug` prints nothing of it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum EcSecretKey {
+    /// P-256 (suite 1).
+    #[cfg(feature = "p256")]
+    P256(p256::SecretKey),
+    /// P-384 (suite 2).
+    #[cfg(feature = "p384")]
+    P384(p384::SecretKey),
+}
+
+/// A public key on the curve of suite 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EcPublicKey {
+    /// P-256 (suite 1).
+    #[cfg(feature = "p256")]
+    P256(p256::PublicKey),
+    /// P-384 (suite 2).
+    #[cfg(feature = "p384")]
+    P384(p384::PublicKey),
+}
+
+/// The curve of `suite`, or the error for a suite without elliptic curves (or one this build
+/// leaves out).
+fn curve_error(suite: SecuritySuite) -> Error {
+    match suite.0 {
+        1 | 2 => Error::UnsupportedSuite { suite: suite.0 },
+        _ => Error::InvalidArgument {
+            what: "only security suites 1 and 2 use elliptic curves",
+        },
+    }
+}
+
+impl EcSecretKey {
+    /// A fresh random key on the curve of `suite` (1: P-256, 2: P-384) from the caller's
+    /// cryptographic RNG (ephemeral keys of one-pass Diffie-Hellman).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for suite 0; [`Error::UnsupportedSuite`] when the curve's
+    /// feature is off.
+    pub fn random<R: rand_core::CryptoRng + ?Sized>(
+        suite: SecuritySuite,
+        rng: &mut R,
+    ) -> Result<Self> {
+        match suite.0 {
+            #[cfg(feature = "p256")]
+            1 => Ok(Self::P256(p256::SecretKey::random(rng))),
+            #[cfg(feature = "p384")]
+            2 => Ok(Self::P384(p384::SecretKey::random(rng))),
+            _ => {
+                let _ = rng;
+                Err(curve_error(suite))
+            }
+        }
+    }
+
+    /// The key from its big-endian scalar bytes, on the curve of `suite`.
+    ///
+    /// # Errors
+    /// [`Error::BadEcKey`] for a scalar out of range or of the wrong length; the errors of
+    /// [`EcSecretKey::random`] for the suite.
+    pub fn from_slice(suite: SecuritySuite, bytes: &[u8]) -> Result<Self> {
+        match suite.0 {
+            #[cfg(feature = "p256")]
+            1 => p256::SecretKey::from_slice(bytes).map(Self::P256),
+            #[cfg(feature = "p384")]
+            2 => p384::SecretKey::from_slice(bytes).map(Self::P384),
+            _ => Err(curve_error(suite)),
+        }
+    }
+
+    /// The security suite of the key's curve.
+    #[must_use]
+    pub const fn suite(&self) -> SecuritySuite {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(_) => SecuritySuite::SUITE_1,
+            #[cfg(feature = "p384")]
+            Self::P384(_) => SecuritySuite::SUITE_2,
+        }
+    }
+
+    /// The length of a raw public key `x ‖ y` and of a raw signature `r ‖ s` on the key's
+    /// curve: 64 (P-256) or 96 (P-384).
+    #[must_use]
+    pub const fn raw_len(&self) -> usize {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(_) => p256::SIGNATURE_LEN,
+            #[cfg(feature = "p384")]
+            Self::P384(_) => p384::SIGNATURE_LEN,
+        }
+    }
+
+    /// The matching public key.
+    #[must_use]
+    pub fn public_key(&self) -> EcPublicKey {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(k) => EcPublicKey::P256(k.public_key()),
+            #[cfg(feature = "p384")]
+            Self::P384(k) => EcPublicKey::P384(k.public_key()),
+        }
+    }
+
+    /// The raw ECDSA signature `r ‖ s` over the concatenation of `message` (RFC 6979, hash of
+    /// the curve's suite).
+    pub(crate) fn sign(&self, message: &[&[u8]]) -> Bounded<MAX_EC_LEN> {
+        let signature = match self {
+            #[cfg(feature = "p256")]
+            Self::P256(k) => Bounded::new(&k.sign(message)),
+            #[cfg(feature = "p384")]
+            Self::P384(k) => Bounded::new(&k.sign(message)),
+        };
+        // Both signature sizes fit MAX_EC_LEN.
+        signature.unwrap_or_else(Bounded::empty)
+    }
+
+    /// The ECDH shared secret `Z` with `peer` (wipe it after use).
+    ///
+    /// # Errors
+    /// [`Error::BadEcKey`] when `peer` is on the other curve.
+    pub(crate) fn diffie_hellman(&self, peer: &EcPublicKey) -> Result<Bounded<48>> {
+        let z = match (self, peer) {
+            #[cfg(feature = "p256")]
+            (Self::P256(k), EcPublicKey::P256(p)) => Bounded::new(k.diffie_hellman(p).as_bytes()),
+            #[cfg(feature = "p384")]
+            (Self::P384(k), EcPublicKey::P384(p)) => Bounded::new(k.diffie_hellman(p).as_bytes()),
+            #[allow(unreachable_patterns)] // with one curve built, the pairs always match
+            _ => None,
+        };
+        z.ok_or(Error::BadEcKey)
+    }
+}
+
+impl EcPublicKey {
+    /// A public key on the curve of `suite`, raw `x ‖ y` or SEC1.
+    ///
+    /// # Errors
+    /// [`Error::BadEcKey`] for a point not on the curve or of the wrong length; the suite
+    /// errors of [`EcSecretKey::random`].
+    pub fn from_slice(suite: SecuritySuite, bytes: &[u8]) -> Result<Self> {
+        match suite.0 {
+            #[cfg(feature = "p256")]
+            1 => p256::PublicKey::from_slice(bytes).map(Self::P256),
+            #[cfg(feature = "p384")]
+            2 => p384::PublicKey::from_slice(bytes).map(Self::P384),
+            _ => Err(curve_error(suite)),
+        }
+    }
+
+    /// The security suite of the key's curve.
+    #[must_use]
+    pub const fn suite(&self) -> SecuritySuite {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(_) => SecuritySuite::SUITE_1,
+            #[cfg(feature = "p384")]
+            Self::P384(_) => SecuritySuite::SUITE_2,
+        }
+    }
+
+    /// The raw `x ‖ y` encoding (64 or 96 bytes).
+    pub(crate) fn to_raw(self) -> Bounded<MAX_EC_LEN> {
+        let raw = match self {
+            #[cfg(feature = "p256")]
+            Self::P256(k) => Bounded::new(&k.to_raw()),
+            #[cfg(feature = "p384")]
+            Self::P384(k) => Bounded::new(&k.to_raw()),
+        };
+        raw.unwrap_or_else(Bounded::empty)
+    }
+
+    /// Verifies a raw ECDSA signature `r ‖ s` over the concatenation of `message`.
+    ///
+    /// # Errors
+    /// [`Error::BadSignature`] when it is malformed or does not verify.
+    pub fn verify(&self, message: &[&[u8]], signature: &[u8]) -> Result<()> {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(k) => k.verify(message, signature),
+            #[cfg(feature = "p384")]
+            Self::P384(k) => k.verify(message, signature),
+        }
+    }
+}
+
+#[cfg(feature = "p256")]
+impl From<p256::SecretKey> for EcSecretKey {
+    fn from(k: p256::SecretKey) -> Self {
+        Self::P256(k)
+    }
+}
+
+#[cfg(feature = "p384")]
+impl From<p384::SecretKey> for EcSecretKey {
+    fn from(k: p384::SecretKey) -> Self {
+        Self::P384(k)
+    }
+}
+
+#[cfg(feature = "p256")]
+impl From<p256::PublicKey> for EcPublicKey {
+    fn from(k: p256::PublicKey) -> Self {
+        Self::P256(k)
+    }
+}
+
+#[cfg(feature = "p384")]
+impl From<p384::PublicKey> for EcPublicKey {
+    fn from(k: p384::PublicKey) -> Self {
+        Self::P384(k)
+    }
+}
+
+/// The static elliptic-curve keys of suites 1 and 2 a [`super::SecurityContext`] uses with one
+/// peer (Green Book 9.2.3.4; dlms.md §8.6, §8.8): its own signing and key-agreement keys, the
+/// peer's public ones (from their certificates). Each is needed only for some operations:
+///
+/// | operation | needs |
+/// |---|---|
+/// | receive general-ciphering with an agreed key (one-pass DH) | `own_agreement`, `peer_signing` |
+/// | send general-ciphering with an agreed key | `own_signing`, `peer_agreement` |
+/// | verify general-signing | `peer_signing` |
+/// | sign general-signing | `own_signing` |
+#[derive(Debug, Clone, Default)]
+pub struct EcKeys {
+    /// Our static signing key.
+    pub own_signing: Option<EcSecretKey>,
+    /// Our static key-agreement key.
+    pub own_agreement: Option<EcSecretKey>,
+    /// The peer's public signing key.
+    pub peer_signing: Option<EcPublicKey>,
+    /// The peer's public key-agreement key.
+    pub peer_agreement: Option<EcPublicKey>,
+}
+
+impl EcKeys {
+    /// Our signing key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn own_signing(&self) -> Result<&EcSecretKey> {
+        self.own_signing.as_ref().ok_or(Error::MissingKey {
+            key: "own signing key",
+        })
+    }
+
+    /// Our key-agreement key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn own_agreement(&self) -> Result<&EcSecretKey> {
+        self.own_agreement.as_ref().ok_or(Error::MissingKey {
+            key: "own key-agreement key",
+        })
+    }
+
+    /// The peer's signing key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn peer_signing(&self) -> Result<&EcPublicKey> {
+        self.peer_signing.as_ref().ok_or(Error::MissingKey {
+            key: "peer signing key",
+        })
+    }
+
+    /// The peer's key-agreement key.
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when not set.
+    pub fn peer_agreement(&self) -> Result<&EcPublicKey> {
+        self.peer_agreement.as_ref().ok_or(Error::MissingKey {
+            key: "peer key-agreement key",
+        })
+    }
+}

@@ -16,107 +16,18 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::Bounded;
 use super::control::{SecurityControl, SecuritySuite};
 use super::gcm::{Cipher, TAG_LEN};
 use super::keys::Key;
 use super::title::SystemTitle;
+use crate::apdu::MechanismName;
 use crate::{Error, Result};
-
-/// An authentication mechanism: the last arc of the mechanism name 2.16.756.5.8.2.id
-/// (Green Book 9.4.2.2.2). An open newtype.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Mechanism(pub u8);
-
-impl Mechanism {
-    /// 0: no authentication (lowest level security).
-    pub const NONE: Self = Self(0);
-    /// 1: low level security, a password in the AARQ.
-    pub const LLS: Self = Self(1);
-    /// 2: HLS with a manufacturer-specific function.
-    pub const HLS_MANUFACTURER: Self = Self(2);
-    /// 3: HLS with MD5.
-    pub const HLS_MD5: Self = Self(3);
-    /// 4: HLS with SHA-1.
-    pub const HLS_SHA1: Self = Self(4);
-    /// 5: HLS with GMAC.
-    pub const HLS_GMAC: Self = Self(5);
-    /// 6: HLS with SHA-256.
-    pub const HLS_SHA256: Self = Self(6);
-    /// 7: HLS with ECDSA.
-    pub const HLS_ECDSA: Self = Self(7);
-
-    /// Whether this is a high-level (four-pass, challenge-response) mechanism.
-    #[must_use]
-    pub const fn is_hls(self) -> bool {
-        self.0 >= 2 && self.0 <= 7
-    }
-
-    /// The BER contents of the mechanism name OID: `60 85 74 05 08 02 id`.
-    #[must_use]
-    pub const fn to_oid(self) -> [u8; 7] {
-        [0x60, 0x85, 0x74, 0x05, 0x08, 0x02, self.0]
-    }
-
-    /// The mechanism of a mechanism name OID (BER contents), if it is in the DLMS arc.
-    #[must_use]
-    pub fn from_oid(oid: &[u8]) -> Option<Self> {
-        match oid {
-            [0x60, 0x85, 0x74, 0x05, 0x08, 0x02, id] => Some(Self(*id)),
-            _ => None,
-        }
-    }
-
-    /// The mechanism's name.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            0 => "none",
-            1 => "LLS",
-            2 => "HLS (manufacturer)",
-            3 => "HLS-MD5",
-            4 => "HLS-SHA1",
-            5 => "HLS-GMAC",
-            6 => "HLS-SHA256",
-            7 => "HLS-ECDSA",
-            _ => "unknown",
-        }
-    }
-}
-
-impl fmt::Display for Mechanism {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.0, self.name())
-    }
-}
 
 /// The shortest challenge (Green Book 9.2.7.4).
 pub const MIN_CHALLENGE_LEN: usize = 8;
 /// The longest challenge.
 pub const MAX_CHALLENGE_LEN: usize = 64;
-
-/// Up to `N` bytes in a fixed array (no heap).
-#[derive(Clone, PartialEq, Eq)]
-struct Bounded<const N: usize> {
-    bytes: [u8; N],
-    len: u8,
-}
-
-impl<const N: usize> Bounded<N> {
-    /// `None` when `bytes` is longer than `N` (`N` is at most 255 here).
-    fn new(bytes: &[u8]) -> Option<Self> {
-        let mut b = Self {
-            bytes: [0; N],
-            len: 0,
-        };
-        b.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        b.len = u8::try_from(bytes.len()).ok()?;
-        Some(b)
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
-    }
-}
 
 /// An HLS challenge: 8 to 64 bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -322,17 +233,17 @@ fn hash_parts<D: Digest>(parts: &[&[u8]]) -> Result<Response> {
 impl HlsSecret<'_> {
     /// The mechanism this secret belongs to.
     #[must_use]
-    pub const fn mechanism(&self) -> Mechanism {
+    pub const fn mechanism(&self) -> MechanismName {
         match self {
-            Self::Manufacturer(_) => Mechanism::HLS_MANUFACTURER,
-            Self::Md5 { .. } => Mechanism::HLS_MD5,
-            Self::Sha1 { .. } => Mechanism::HLS_SHA1,
-            Self::Gmac { .. } => Mechanism::HLS_GMAC,
-            Self::Sha256 { .. } => Mechanism::HLS_SHA256,
+            Self::Manufacturer(_) => MechanismName::HIGH_LEVEL_SECURITY,
+            Self::Md5 { .. } => MechanismName::HLS_MD5,
+            Self::Sha1 { .. } => MechanismName::HLS_SHA1,
+            Self::Gmac { .. } => MechanismName::HLS_GMAC,
+            Self::Sha256 { .. } => MechanismName::HLS_SHA256,
             #[cfg(feature = "p256")]
-            Self::EcdsaP256 { .. } => Mechanism::HLS_ECDSA,
+            Self::EcdsaP256 { .. } => MechanismName::HLS_ECDSA,
             #[cfg(feature = "p384")]
-            Self::EcdsaP384 { .. } => Mechanism::HLS_ECDSA,
+            Self::EcdsaP384 { .. } => MechanismName::HLS_ECDSA,
         }
     }
 
@@ -607,7 +518,7 @@ mod tests {
             let other = HlsSecret::Md5 {
                 secret: b"87654321",
             };
-            if hls.mechanism() == Mechanism::HLS_MD5 {
+            if hls.mechanism() == MechanismName::HLS_MD5 {
                 assert_eq!(
                     other.verify(&server(), reply.as_bytes()),
                     Err(Error::AuthenticationFailed)
@@ -641,17 +552,12 @@ mod tests {
     }
 
     #[test]
-    fn mechanism_oids() {
+    fn mechanisms() {
         assert_eq!(
-            Mechanism::HLS_GMAC.to_oid(),
-            [0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x05]
+            HlsSecret::Md5 { secret: b"x" }.mechanism(),
+            MechanismName::HLS_MD5
         );
-        assert_eq!(
-            Mechanism::from_oid(&Mechanism::LLS.to_oid()),
-            Some(Mechanism::LLS)
-        );
-        assert_eq!(Mechanism::from_oid(&[0x60, 0x85]), None);
-        assert!(Mechanism::HLS_ECDSA.is_hls() && !Mechanism::LLS.is_hls());
+        assert!(MechanismName::HLS_ECDSA.is_hls() && !MechanismName::LOW_LEVEL_SECURITY.is_hls());
     }
 
     #[test]

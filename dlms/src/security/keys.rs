@@ -136,33 +136,20 @@ impl PartialEq for Key {
 
 impl Eq for Key {}
 
-/// A key id as used by the Security setup (class 64) method `key_transfer` and by
-/// general-ciphering identified keys (Green Book 4.4.7; Gurux `GlobalKeyType`).
-///
-/// An open newtype: unknown ids round-trip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId(pub u8);
-
-impl KeyId {
-    /// Global unicast encryption key (GUEK).
-    pub const GLOBAL_UNICAST_ENCRYPTION: Self = Self(0);
-    /// Global broadcast encryption key (GBEK).
-    pub const GLOBAL_BROADCAST_ENCRYPTION: Self = Self(1);
-    /// (Global) authentication key (GAK).
-    pub const AUTHENTICATION: Self = Self(2);
-    /// Master key, the key encryption key (KEK).
-    pub const MASTER: Self = Self(3);
-
-    /// The key's name, for messages.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            0 => "global unicast encryption key",
-            1 => "global broadcast encryption key",
-            2 => "authentication key",
-            3 => "master key",
-            _ => "unknown key",
-        }
+crate::apdu::common::code_point! {
+    /// A key id as used by the Security setup (class 64) method `key_transfer` and by
+    /// general-ciphering identified keys (Green Book 4.4.7; Gurux `GlobalKeyType`; dlms.md §8.1).
+    ///
+    /// An open newtype: unknown ids round-trip.
+    KeyId {
+        /// Global unicast encryption key (GUEK), 0.
+        GLOBAL_UNICAST_ENCRYPTION = 0 => "global-unicast-encryption-key",
+        /// Global broadcast encryption key (GBEK), 1.
+        GLOBAL_BROADCAST_ENCRYPTION = 1 => "global-broadcast-encryption-key",
+        /// (Global) authentication key (GAK), 2.
+        AUTHENTICATION = 2 => "authentication-key",
+        /// Master key, the key encryption key (KEK), 3.
+        MASTER = 3 => "master-key",
     }
 }
 
@@ -332,6 +319,7 @@ mod tests {
     #[test]
     fn key_ids() {
         assert_eq!(KeyId::MASTER.0, 3);
-        assert_eq!(KeyId(9).name(), "unknown key");
+        assert_eq!(KeyId(9).name(), None);
+        assert_eq!(KeyId::AUTHENTICATION.name(), Some("authentication-key"));
     }
 }
