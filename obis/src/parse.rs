@@ -254,8 +254,12 @@ fn lex(text: &str, base: usize) -> Result<Lexed, ParseError> {
 
 /// Which value group each lexed group fills, for the recognised separator patterns.
 fn form(lexed: &Lexed) -> Option<&'static [ValueGroup]> {
+    form_of(lexed.seps.get(..lexed.groups - 1)?)
+}
+
+/// Which value group each group fills, given the separators between the groups.
+fn form_of(seps: &[u8]) -> Option<&'static [ValueGroup]> {
     use ValueGroup::{A, B, C, D, E, F};
-    let seps = lexed.seps.get(..lexed.groups - 1)?;
     Some(match seps {
         b"-:..*" | b"-:..." | b"....." => &[A, B, C, D, E, F],
         b"-:.." => &[A, B, C, D, E],
@@ -264,6 +268,33 @@ fn form(lexed: &Lexed) -> Option<&'static [ValueGroup]> {
         b"." => &[C, D],
         _ => return None,
     })
+}
+
+/// Names the value group of a character the lexer stopped at, when the separators of the whole
+/// text match one form: `1-0:2x.8.1` is a code of the form `A-B:C.D.E` whose `x` is in group C.
+fn locate(error: ParseError, text: &str, base: usize) -> ParseError {
+    if error.group.is_some() {
+        return error;
+    }
+    let is_sep = |b: &u8| matches!(b, b'-' | b':' | b'.' | b'*');
+    let mut seps = [0u8; 5];
+    let mut count = 0;
+    for &b in text.as_bytes().iter().filter(|b| is_sep(b)) {
+        let Some(slot) = seps.get_mut(count) else {
+            return error;
+        };
+        *slot = b;
+        count += 1;
+    }
+    let before = text
+        .as_bytes()
+        .get(..error.offset.saturating_sub(base))
+        .map_or(0, |head| head.iter().filter(|b| is_sep(b)).count());
+    let group = seps
+        .get(..count)
+        .and_then(form_of)
+        .and_then(|groups| groups.get(before).copied());
+    ParseError { group, ..error }
 }
 
 fn group_value(token: Token, group: ValueGroup, offset: usize) -> Result<u8, ParseError> {
@@ -328,7 +359,7 @@ fn parse(text: &str, reduced_ab: Option<(u8, u8)>) -> Result<ObisCode, ParseErro
     if let Some(code) = parse_hex(trimmed.as_bytes()) {
         return Ok(code);
     }
-    let lexed = lex(trimmed, base)?;
+    let lexed = lex(trimmed, base).map_err(|e| locate(e, trimmed, base))?;
     let Some(groups) = form(&lexed) else {
         let at = lexed.tokens.get(1).map_or(base, |t| t.1.saturating_sub(1));
         return Err(ParseError::new(ParseErrorKind::UnknownForm, None, at));
@@ -522,11 +553,21 @@ mod tests {
         use ValueGroup as G;
         assert_eq!(err(""), (K::Empty, None, 0));
         assert_eq!(err("   "), (K::Empty, None, 0));
-        assert_eq!(err("1-0:1.8.0#255"), (K::UnexpectedChar('#'), None, 9));
-        assert_eq!(err("1-0:1.8.0 *255"), (K::UnexpectedChar(' '), None, 9));
-        assert_eq!(err("1-0:1.8.€"), (K::UnexpectedChar('€'), None, 8));
-        assert_eq!(err("1-0:1.8x.0"), (K::UnexpectedChar('x'), None, 7));
-        assert_eq!(err("1-0:F1.8.0"), (K::UnexpectedChar('1'), None, 5));
+        assert_eq!(
+            err("1-0:1.8.0#255"),
+            (K::UnexpectedChar('#'), Some(G::E), 9)
+        );
+        assert_eq!(
+            err("1-0:1.8.0 *255"),
+            (K::UnexpectedChar(' '), Some(G::E), 9)
+        );
+        assert_eq!(err("1-0:1.8.€"), (K::UnexpectedChar('€'), Some(G::E), 8));
+        assert_eq!(err("1-0:1.8x.0"), (K::UnexpectedChar('x'), Some(G::D), 7));
+        assert_eq!(err("1-0:F1.8.0"), (K::UnexpectedChar('1'), Some(G::C), 5));
+        assert_eq!(err("1.8x.0"), (K::UnexpectedChar('x'), Some(G::D), 3));
+        // No form to place it in: the separators match none, or there are none.
+        assert_eq!(err("1-0-1x.8.0"), (K::UnexpectedChar('x'), None, 5));
+        assert_eq!(err("0100010800F"), (K::UnexpectedChar('F'), None, 10));
         assert_eq!(err("1-:1.8.0"), (K::MissingValue, Some(G::B), 2));
         assert_eq!(err("1-0:1.8.*255"), (K::MissingValue, Some(G::E), 8));
         assert_eq!(err("1-0:1.8.0*"), (K::MissingValue, Some(G::F), 10));
@@ -555,6 +596,10 @@ mod tests {
         assert_eq!(
             p("1-:1.8.0").unwrap_err().to_string(),
             "value group B (offset 2): missing value"
+        );
+        assert_eq!(
+            p("1-0:2x.8.1").unwrap_err().to_string(),
+            "value group C (offset 5): unexpected character 'x'"
         );
     }
 
