@@ -576,7 +576,15 @@ struct Skeleton {
     count: usize,
     /// Bytes per row.
     len: usize,
+    /// The same checks as whole words, for rows of at most [`WORD_ROW`] bytes: a row matches
+    /// when every word of it, masked, equals the template (little-endian words).
+    mask: [u64; WORD_ROW / 8],
+    template: [u64; WORD_ROW / 8],
 }
+
+/// Longest row that [`Skeleton::matches`] compares a word at a time (profile rows are about 32
+/// bytes); longer rows are compared byte by byte.
+const WORD_ROW: usize = 64;
 
 impl Skeleton {
     /// The skeleton of the structure at `start`, if it is flat and its row fits `buf`.
@@ -595,6 +603,8 @@ impl Skeleton {
             fields: [0; MAX_FIELDS],
             count,
             len: 0,
+            mask: [0; WORD_ROW / 8],
+            template: [0; WORD_ROW / 8],
         };
         sk.check(0, 2)?;
         sk.check(1, u8::try_from(count).ok()?)?;
@@ -634,6 +644,11 @@ impl Skeleton {
         *self.offsets.get_mut(self.checks)? = off;
         *self.bytes.get_mut(self.checks)? = byte;
         self.checks += 1;
+        let (word, shift) = (usize::from(off) / 8, 8 * (u32::from(off) % 8));
+        if let (Some(m), Some(t)) = (self.mask.get_mut(word), self.template.get_mut(word)) {
+            *m |= 0xFF << shift;
+            *t |= u64::from(byte) << shift;
+        }
         Some(())
     }
 
@@ -643,6 +658,34 @@ impl Skeleton {
         let Some(row) = buf.get(start..start + self.len) else {
             return false;
         };
+        if self.len <= WORD_ROW {
+            let words = self.len.div_ceil(8);
+            let (mask, template) = (
+                self.mask.get(..words).unwrap_or_default(),
+                self.template.get(..words).unwrap_or_default(),
+            );
+            let diff = |span: &[u8]| {
+                span.chunks_exact(8).zip(mask.iter().zip(template)).fold(
+                    0u64,
+                    |acc, (chunk, (m, t))| {
+                        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                        acc | ((w & m) ^ t)
+                    },
+                )
+            };
+            // Whole words, reading past the row's end where the buffer goes on (those bytes
+            // are masked out); the last row of a buffer is copied and padded with zeros.
+            return match buf.get(start..start + 8 * words) {
+                Some(span) => diff(span) == 0,
+                None => {
+                    let mut padded = [0u8; WORD_ROW];
+                    if let Some(dst) = padded.get_mut(..row.len()) {
+                        dst.copy_from_slice(row);
+                    }
+                    diff(padded.get(..8 * words).unwrap_or_default()) == 0
+                }
+            };
+        }
         let offsets = self.offsets.get(..self.checks).unwrap_or_default();
         let bytes = self.bytes.get(..self.checks).unwrap_or_default();
         offsets
@@ -1759,9 +1802,57 @@ fn visit_data<'a, F: FnMut(Node<'a>)>(d: Data<'a>, depth: usize, f: &mut F) {
     };
     f(Node { depth, kind });
     match seq.repr {
-        SeqRepr::Encoded { body, count } => visit_encoded(body, count, depth + 1, f),
+        SeqRepr::Encoded { body, count } => {
+            let (mut pos, mut n) = (0, usize::try_from(count).unwrap_or(0));
+            if matches!(kind, NodeKind::Array(_))
+                && !visit_uniform_rows(body, &mut pos, &mut n, depth + 1, f)
+            {
+                return;
+            }
+            if let Some(rest) = body.get(pos..) {
+                visit_encoded(rest, u32::try_from(n).unwrap_or(0), depth + 1, f);
+            }
+        }
         _ => seq.iter().for_each(|e| visit_data(e, depth + 1, f)),
     }
+}
+
+/// Visits the leading rows of an array body at `*pos` that share the first row's flat layout
+/// ([`Skeleton`]), at most `*n` of them, as structures at `depth` and their fields at
+/// `depth + 1`, with no per-value bookkeeping; advances `*pos` and lowers `*n` past them.
+/// Returns `false` when a field cannot be decoded (not for validated input).
+#[inline(always)]
+fn visit_uniform_rows<'a, F: FnMut(Node<'a>)>(
+    buf: &'a [u8],
+    pos: &mut usize,
+    n: &mut usize,
+    depth: usize,
+    f: &mut F,
+) -> bool {
+    if *n < 2 {
+        return true;
+    }
+    let Some(sk) = Skeleton::of(buf, *pos) else {
+        return true;
+    };
+    while *n > 0 && sk.matches(buf, *pos) {
+        f(Node {
+            depth,
+            kind: NodeKind::Structure(sk.count),
+        });
+        for &off in sk.field_offsets() {
+            let Some((d, _)) = decode_leaf(buf, *pos + usize::from(off)) else {
+                return false;
+            };
+            f(Node {
+                depth: depth + 1,
+                kind: NodeKind::Value(d),
+            });
+        }
+        *pos += sk.len;
+        *n -= 1;
+    }
+    true
 }
 
 /// The flat loop over validated tagged elements: `count` elements of `buf` at `depth0`.
@@ -1794,28 +1885,8 @@ fn visit_encoded<'a, F: FnMut(Node<'a>)>(buf: &'a [u8], count: u32, depth0: usiz
                 NodeKind::Structure(n)
             };
             f(Node { depth, kind });
-            // Rows of an array that share the first row's layout: no per-value bookkeeping.
-            if tag == 1
-                && n >= 2
-                && let Some(sk) = Skeleton::of(buf, pos)
-            {
-                while n > 0 && sk.matches(buf, pos) {
-                    f(Node {
-                        depth: depth + 1,
-                        kind: NodeKind::Structure(sk.count),
-                    });
-                    for &off in sk.field_offsets() {
-                        let Some((d, _)) = decode_leaf(buf, pos + usize::from(off)) else {
-                            return;
-                        };
-                        f(Node {
-                            depth: depth + 2,
-                            kind: NodeKind::Value(d),
-                        });
-                    }
-                    pos += sk.len;
-                    n -= 1;
-                }
+            if tag == 1 && !visit_uniform_rows(buf, &mut pos, &mut n, depth + 1, f) {
+                return;
             }
             if n > 0 {
                 // Validated input nests at most Limits::MAX_DEPTH deep.

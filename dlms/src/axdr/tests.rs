@@ -851,6 +851,24 @@ fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
             offset: 3 + 14 * 7 + 6
         })
     );
+    // Every tag byte of a row is checked, in a middle row (compared a word at a time, reading
+    // into the next row) and in the last row (compared through a zero-padded copy).
+    for row in [7, 9] {
+        for tag_at in [0, 2, 6, 11] {
+            let mut bad = rows(10, |_, _| {});
+            let offset = 3 + 14 * row + tag_at;
+            bad[offset] = 0x07;
+            assert_eq!(
+                Data::parse(&bad),
+                Err(Error::UnknownTag {
+                    field: "data",
+                    tag: 7,
+                    offset
+                }),
+                "row {row}, byte {tag_at}"
+            );
+        }
+    }
     // A last row cut short is truncated, not accepted.
     let whole = rows(10, |_, _| {});
     assert!(matches!(
