@@ -352,6 +352,17 @@ fn user_information_json(u: &UserInformation<'_>, keys: Option<&Keys>) -> Result
     Ok(json!({ "hex": hex(&bytes), "apdu": apdu_json(&apdu, keys)? }))
 }
 
+/// Adds `"user_information"` (the decoded xDLMS APDU an ACSE APDU carries), when there is one.
+fn push_user_information(
+    obj: &mut Map<String, Value>,
+    u: Option<&UserInformation<'_>>,
+    keys: Option<&Keys>,
+) -> Result<(), String> {
+    let v = u.map(|u| user_information_json(u, keys)).transpose()?;
+    push_opt(obj, "user_information", v);
+    Ok(())
+}
+
 fn push_opt(obj: &mut Map<String, Value>, key: &str, v: Option<Value>) {
     if let Some(v) = v {
         obj.insert(key.into(), v);
@@ -458,14 +469,7 @@ fn apdu_json(apdu: &Apdu<'_>, keys: Option<&Keys>) -> Result<Value, String> {
                 "implementation_information",
                 a.implementation_information.map(|b| json!(hex(b))),
             );
-            push_opt(
-                &mut o,
-                "user_information",
-                a.user_information
-                    .as_ref()
-                    .map(|u| user_information_json(u, keys))
-                    .transpose()?,
-            );
+            push_user_information(&mut o, a.user_information.as_ref(), keys)?;
         }
         Apdu::Aare(a) => {
             push_opt(
@@ -532,36 +536,15 @@ fn apdu_json(apdu: &Apdu<'_>, keys: Option<&Keys>) -> Result<Value, String> {
                 "implementation_information",
                 a.implementation_information.map(|b| json!(hex(b))),
             );
-            push_opt(
-                &mut o,
-                "user_information",
-                a.user_information
-                    .as_ref()
-                    .map(|u| user_information_json(u, keys))
-                    .transpose()?,
-            );
+            push_user_information(&mut o, a.user_information.as_ref(), keys)?;
         }
         Apdu::Rlrq(r) => {
             push_opt(&mut o, "reason", r.reason.map(|x| code(x.0, x.name())));
-            push_opt(
-                &mut o,
-                "user_information",
-                r.user_information
-                    .as_ref()
-                    .map(|u| user_information_json(u, keys))
-                    .transpose()?,
-            );
+            push_user_information(&mut o, r.user_information.as_ref(), keys)?;
         }
         Apdu::Rlre(r) => {
             push_opt(&mut o, "reason", r.reason.map(|x| code(x.0, x.name())));
-            push_opt(
-                &mut o,
-                "user_information",
-                r.user_information
-                    .as_ref()
-                    .map(|u| user_information_json(u, keys))
-                    .transpose()?,
-            );
+            push_user_information(&mut o, r.user_information.as_ref(), keys)?;
         }
         Apdu::InitiateRequest(i) => {
             o.insert(
