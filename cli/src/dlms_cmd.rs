@@ -4,6 +4,10 @@
 //! JSON output uses the field names of the `expect` objects of the shared DLMS vectors (kinds
 //! `hdlc-frame`, `wrapper`, `apdu` and `cipher`): one object per frame, one object with
 //! `frames`, `reassembled_apdu` and `apdu` per segmented sequence, one object per wrapper PDU.
+//! General-block-transfer blocks in consecutive frames, wrapper PDUs or bare APDUs (a push cut
+//! into GBT blocks, one per HDLC UI frame, as Landis+Gyr E450 meters send) are reassembled:
+//! one object with `frames` (the per-frame objects), `gbt_blocks`, `reassembled_apdu` and
+//! `apdu`, the reassembled APDU decoded (and decrypted, with keys).
 //!
 //! With keys (`--ek`, `--ak`, `--system-title`, `--dedicated-key`, `--kek`), every ciphered APDU
 //! is also shown decrypted (`iv`, `plaintext`, `auth_tag_verified`, `plaintext_apdu`); a wrong
@@ -13,6 +17,8 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 
 use clap::{Args, Subcommand, ValueEnum};
+use dlms::apdu::GeneralBlockTransfer;
+use dlms::gbt::{GbtReassembler, GbtStatus};
 use dlms::hdlc::{
     Address, Control, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, Scan, parameters, scan,
 };
@@ -143,7 +149,7 @@ fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let items = match kind {
         InputKind::Hdlc => hdlc_items(&bytes, keys)?,
         InputKind::Wrapper => wrapper_items(&bytes, keys)?,
-        InputKind::Apdu | InputKind::Auto => vec![apdu_item(&bytes, keys)?],
+        InputKind::Apdu | InputKind::Auto => apdu_items(&bytes, keys)?,
     };
     for item in items {
         if args.json {
@@ -227,6 +233,32 @@ fn indent(text: &str, n: usize) -> String {
 
 // ---- APDUs -------------------------------------------------------------------------------
 
+/// Bare APDUs: one APDU, or general-block-transfer APDUs one after another (reassembled).
+fn apdu_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure> {
+    if bytes.first() != Some(&GeneralBlockTransfer::TAG) {
+        return Ok(vec![apdu_item(bytes, keys)?]);
+    }
+    let mut items = Vec::new();
+    let mut gbt = GbtGroup::new(bytes.len());
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        let (block, len) = GeneralBlockTransfer::parse_prefix(rest)
+            .map_err(|e| Failure(format!("APDU at offset {pos}: {e}")))?;
+        let item = apdu_item(&rest[..len], keys)?;
+        gbt.add(
+            item,
+            &block,
+            &format!("APDU at offset {pos}"),
+            keys,
+            &mut items,
+        )?;
+        pos += len;
+    }
+    gbt.finish()?;
+    Ok(items)
+}
+
 /// A bare APDU: its JSON is the decoded APDU itself (the `expect` object of an `apdu` vector).
 fn apdu_item(bytes: &[u8], keys: Option<&Keys>) -> Result<Item, Failure> {
     let view = apdu_view::view_with_keys(bytes, keys).map_err(|e| Failure(format!("APDU: {e}")))?;
@@ -255,17 +287,164 @@ fn embedded_apdu(
     }
 }
 
+// ---- general block transfer ---------------------------------------------------------------
+
+/// The general-block-transfer block an APDU is, if it is one.
+fn gbt_block(apdu: &[u8]) -> Option<GeneralBlockTransfer<'_>> {
+    match apdu.first() {
+        Some(&GeneralBlockTransfer::TAG) => GeneralBlockTransfer::parse(apdu).ok(),
+        _ => None,
+    }
+}
+
+/// The blocks of one GBT-carried APDU, collected across frames, wrapper PDUs or bare APDUs,
+/// reassembled by `dlms::gbt` (which checks the block numbers and the last-block flag).
+struct GbtGroup {
+    reassembler: GbtReassembler<Vec<u8>>,
+    frames: Vec<Value>,
+    texts: Vec<String>,
+    blocks: Vec<Value>,
+}
+
+impl GbtGroup {
+    /// A group for APDUs of at most `capacity` bytes (the input's length bounds them).
+    fn new(capacity: usize) -> Self {
+        GbtGroup {
+            reassembler: GbtReassembler::new(vec![0; capacity]),
+            frames: Vec::new(),
+            texts: Vec::new(),
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Adds the unit `item` (a frame, PDU or APDU) that carries `block`; pushes the
+    /// reassembled item onto `items` after the last block. An acknowledgement (no data, not
+    /// the last block) is shown on its own.
+    fn add(
+        &mut self,
+        item: Item,
+        block: &GeneralBlockTransfer<'_>,
+        place: &str,
+        keys: Option<&Keys>,
+        items: &mut Vec<Item>,
+    ) -> Result<(), Failure> {
+        if block.block_data.is_empty() && !block.last_block() {
+            items.push(item);
+            return Ok(());
+        }
+        let whole = match self.reassembler.push(block) {
+            Ok(GbtStatus::Complete(whole)) => Some(whole.to_vec()),
+            Ok(GbtStatus::Partial { .. } | GbtStatus::Skipped { .. }) => None,
+            Err(e) => return Err(Failure(format!("{place}: {e}"))),
+        };
+        self.frames.push(item.json);
+        self.texts.push(indent(&item.tree, 2));
+        self.blocks.push(json!({
+            "block_control": block.block_control,
+            "last_block": block.last_block(),
+            "streaming": block.streaming(),
+            "window": block.window(),
+            "block_number": block.block_number,
+            "block_number_ack": block.block_number_ack,
+            "block_data": hex(block.block_data),
+        }));
+        if let Some(apdu) = whole {
+            items.push(self.item(&apdu, keys)?);
+        }
+        Ok(())
+    }
+
+    /// The reassembled APDU with its blocks; empties the group.
+    fn item(&mut self, apdu: &[u8], keys: Option<&Keys>) -> Result<Item, Failure> {
+        let (apdu_json, apdu_tree, _) = embedded_apdu(apdu, keys)?;
+        let frames = std::mem::take(&mut self.frames);
+        let blocks = std::mem::take(&mut self.blocks);
+        let texts = std::mem::take(&mut self.texts);
+        let block_lines: Vec<String> = blocks
+            .iter()
+            .map(|b| {
+                format!(
+                    "  block {}: control 0x{:02X}{}{}, window {}, ack {}, {} bytes",
+                    b["block_number"],
+                    b["block_control"].as_u64().unwrap_or_default(),
+                    if b["last_block"] == true {
+                        ", last"
+                    } else {
+                        ""
+                    },
+                    if b["streaming"] == true {
+                        ", streaming"
+                    } else {
+                        ""
+                    },
+                    b["window"],
+                    b["block_number_ack"],
+                    b["block_data"].as_str().map_or(0, |h| h.len() / 2),
+                )
+            })
+            .collect();
+        let tree = format!(
+            "general block transfer, {} blocks, {} bytes of APDU\n{}\n{}\n  reassembled apdu:\n{}",
+            blocks.len(),
+            apdu.len(),
+            texts.join("\n"),
+            block_lines.join("\n"),
+            indent(&apdu_tree, 4)
+        );
+        let json = json!({
+            "frames": frames,
+            "gbt_blocks": blocks,
+            "reassembled_apdu": hex(apdu),
+            "apdu": apdu_json,
+        });
+        Ok(Item { json, tree })
+    }
+
+    /// Fails when blocks are buffered but something other than a block comes at `place`.
+    fn check_closed(&self, place: &str) -> Result<(), Failure> {
+        if self.reassembler.in_progress() {
+            let ack = self.reassembler.ack();
+            return Err(Failure(format!(
+                "{place}: not a general-block-transfer block, but block {} of the APDU in blocks 1..{ack} is missing (the last block never came)",
+                ack + 1
+            )));
+        }
+        Ok(())
+    }
+
+    /// Fails when the input ended before the last block.
+    fn finish(&self) -> Result<(), Failure> {
+        if self.reassembler.in_progress() {
+            let ack = self.reassembler.ack();
+            return Err(Failure(format!(
+                "general-block-transfer: the input ends after block {ack}; block {} (and the last block) is missing",
+                ack + 1
+            )));
+        }
+        Ok(())
+    }
+}
+
 // ---- wrapper -----------------------------------------------------------------------------
 
 fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure> {
     let mut items = Vec::new();
+    let mut gbt = GbtGroup::new(bytes.len());
     let mut pos = 0;
     while pos < bytes.len() {
         let rest = &bytes[pos..];
         match dlms::wrapper::scan(rest) {
             WrapperScan::Complete { len } => {
                 let pdu = WrapperPdu::new_unchecked(&rest[..len]);
-                items.push(wrapper_item(&pdu, pos, keys)?);
+                let item = wrapper_item(&pdu, pos, keys)?;
+                let place = format!("wrapper PDU at offset {pos}");
+                match gbt_block(pdu.apdu()) {
+                    Some(block) => gbt.add(item, &block, &place, keys, &mut items)?,
+                    None => {
+                        gbt.check_closed(&place)?;
+                        items.push(item);
+                    }
+                }
                 pos += len;
             }
             WrapperScan::Incomplete { needed } => {
@@ -278,6 +457,7 @@ fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure
             }
         }
     }
+    gbt.finish()?;
     Ok(items)
 }
 
@@ -376,20 +556,31 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
 fn hdlc_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure> {
     let frames = split_frames(bytes)?;
     let mut items = Vec::new();
+    let mut gbt = GbtGroup::new(bytes.len());
     let mut group: Vec<(usize, HdlcFrame<&[u8]>)> = Vec::new();
     for (offset, raw) in frames {
         let frame = HdlcFrame::new_unchecked(raw);
+        let place = format!("HDLC frame at offset {offset}");
         if group.is_empty() && !frame.segmented() {
-            items.push(single_frame_item(&frame, offset, keys)?);
+            let item = single_frame_item(&frame, offset, keys)?;
+            match frame_gbt_block(&frame) {
+                Some(block) => gbt.add(item, &block, &place, keys, &mut items)?,
+                None => {
+                    gbt.check_closed(&place)?;
+                    items.push(item);
+                }
+            }
             continue;
         }
         let last = !frame.segmented();
         group.push((offset, frame));
         if last {
+            gbt.check_closed(&place)?;
             items.push(segmented_item(&group, keys)?);
             group.clear();
         }
     }
+    gbt.finish()?;
     if !group.is_empty() {
         let (offset, _) = group[group.len() - 1];
         return Err(Failure(format!(
@@ -397,6 +588,16 @@ fn hdlc_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure> {
         )));
     }
     Ok(items)
+}
+
+/// The general-block-transfer block an I or UI frame carries, if any (the LLC header, present
+/// in the first frame of a push only, is skipped).
+fn frame_gbt_block<'a>(f: &'a HdlcFrame<&'a [u8]>) -> Option<GeneralBlockTransfer<'a>> {
+    if !matches!(f.control().frame_type(), FrameType::I | FrameType::Ui) {
+        return None;
+    }
+    let info: &'a [u8] = f.info();
+    gbt_block(Llc::split(info).1)
 }
 
 fn address_json(a: &Address, raw: &[u8]) -> Value {

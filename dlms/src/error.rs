@@ -129,6 +129,22 @@ pub enum Error {
         /// Capacity of the reassembly buffer.
         capacity: usize,
     },
+    /// A general-block-transfer block comes after a gap: `expected` is the block that is
+    /// missing (IEC 62056-5-3, general block transfer).
+    #[error("general-block-transfer: block {expected} is missing (block {found} came instead)")]
+    GbtBlockMissing {
+        /// The number of the block that should have come next.
+        expected: u16,
+        /// The number of the block that came.
+        found: u16,
+    },
+    /// A general-block-transfer block was already received, or block 1 of a new APDU came
+    /// before the last block of the one in progress.
+    #[error("general-block-transfer: block {block} is repeated")]
+    GbtBlockRepeated {
+        /// The block's number.
+        block: u16,
+    },
     /// The wrapper header does not carry version 0x0001 (IEC 62056-47, wrapper header).
     #[error("wrapper version 0x{found:04X} at offset {offset} is not 0x0001")]
     BadWrapperVersion {

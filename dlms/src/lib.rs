@@ -37,6 +37,7 @@
 //! | [`link`] | sans-IO `HdlcClient` / `HdlcServer`: connection, windows, RR polling, timers, retransmission | IEC 62056-46 |
 //! | [`axdr`] | A-XDR `Data` (borrowed, validated once, walked lazily), date-time, limits | IEC 61334-6 |
 //! | [`apdu`] | ACSE (AARQ/AARE/RLRQ/RLRE) and every xDLMS APDU, ciphered envelopes taken apart | IEC 62056-5-3 |
+//! | [`gbt`] | general block transfer: an APDU cut into numbered blocks, and reassembled in a caller's buffer | IEC 62056-5-3 |
 //! | [`security`] | suites 0-2: AES-GCM in place, keys, counters, HLS 2-7, KDF, ECDH/ECDSA, policy | IEC 62056-5-3 |
 //!
 //! # Contract
@@ -84,6 +85,7 @@ pub mod wrapper;
 // ---- application layer: `axdr`, `apdu` (ACSE and xDLMS) --------------------------------------
 pub mod apdu;
 pub mod axdr;
+pub mod gbt;
 
 // ---- security: `security` ----------------------------------------------------------------------
 pub mod security;

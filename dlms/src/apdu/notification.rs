@@ -125,6 +125,25 @@ impl<'a> GeneralBlockTransfer<'a> {
         self.block_control & 0x3F
     }
 
+    /// Decodes the General-Block-Transfer APDU at the start of `bytes` and says how many bytes
+    /// it takes, for blocks that follow one another in one buffer.
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse), except that bytes after the block are not an error.
+    pub fn parse_prefix(bytes: &'a [u8]) -> Result<(Self, usize)> {
+        let mut r = Reader::new(bytes, 0);
+        let (tag, at) = crate::apdu::common::read_choice(&mut r, "apdu")?;
+        if tag != Self::TAG {
+            return Err(crate::Error::UnknownTag {
+                field: "general-block-transfer",
+                tag,
+                offset: at,
+            });
+        }
+        let block = Self::read_body(&mut r, &Limits::DEFAULT)?;
+        Ok((block, bytes.len() - r.remaining()))
+    }
+
     pub(crate) fn read_body(r: &mut Reader<'a>, _limits: &Limits) -> Result<Self> {
         Ok(Self {
             block_control: r.u8("block-control")?,
