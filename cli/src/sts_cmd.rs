@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
 use sts::vend::{KeyChange, TokenData, TokenIssuer};
 use sts::{
-    Algorithm, BaseDate, DateTime, DecodedToken, DecoderKey, Dkga02, Dkga04, EncryptionAlgorithm,
+    Algorithm, AlgorithmCode, BaseDate, DateTime, DecodedToken, DecoderKey, Dkga02, Dkga04,
     KeyGenerator, KeyType, MeterKeyParams, Pan, Register, StaTables, Tid, TokenCipher, TokenRepr,
     Utility, VendingKey, sta::SAMPLE_TABLES,
 };
@@ -255,11 +255,11 @@ pub fn run(cmd: StsCommand, out: &mut dyn Write) -> Result<(), Failure> {
     }
 }
 
-fn ea_of(args: &KeyArgs) -> EncryptionAlgorithm {
+fn ea_of(args: &KeyArgs) -> AlgorithmCode {
     match args.ea.as_str() {
-        "09" | "9" => EncryptionAlgorithm::Ea09,
-        "11" => EncryptionAlgorithm::Ea11,
-        _ => EncryptionAlgorithm::Ea07,
+        "09" | "9" => AlgorithmCode::Ea09,
+        "11" => AlgorithmCode::Ea11,
+        _ => AlgorithmCode::Ea07,
     }
 }
 
@@ -311,9 +311,9 @@ fn tables_of(args: &KeyArgs) -> Result<Option<StaTables>, Failure> {
 
 fn algorithm<'t>(args: &KeyArgs, tables: &'t Option<StaTables>) -> Algorithm<'t> {
     match ea_of(args) {
-        EncryptionAlgorithm::Ea07 => Algorithm::Ea07(tables.as_ref().unwrap_or(&SAMPLE_TABLES)),
-        EncryptionAlgorithm::Ea09 => Algorithm::Ea09,
-        EncryptionAlgorithm::Ea11 => Algorithm::Ea11,
+        AlgorithmCode::Ea07 => Algorithm::Ea07(tables.as_ref().unwrap_or(&SAMPLE_TABLES)),
+        AlgorithmCode::Ea09 => Algorithm::Ea09,
+        AlgorithmCode::Ea11 => Algorithm::Ea11,
     }
 }
 
@@ -358,7 +358,7 @@ fn decoder_key(args: &KeyArgs) -> Result<DecoderKey, Failure> {
 }
 
 fn warn_sample(args: &KeyArgs) {
-    if ea_of(args) == EncryptionAlgorithm::Ea07 && args.sta_set == StaSet::Sample {
+    if ea_of(args) == AlgorithmCode::Ea07 && args.sta_set == StaSet::Sample {
         eprintln!(
             "meterkit: note: EA07 with the IEC sample STA tables (test tables, not production)"
         );
@@ -375,7 +375,7 @@ fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
         let decoded = cipher
             .decode_str(text)
             .map_err(|e| Failure(format!("{text:?}: {e}")))?;
-        let fields = token_json(&decoded, cipher.algorithm(), base);
+        let fields = token_json(&decoded, cipher.algorithm_code(), base);
         if args.json {
             writeln!(out, "{}", Value::Object(fields))?;
         } else {
@@ -410,7 +410,7 @@ fn amount_json(unit: &str, scale: i32, raw: i128) -> Value {
 }
 
 /// The fields of a decoded token, named as in the shared STS vector records.
-fn token_json(d: &DecodedToken, ea: EncryptionAlgorithm, base: BaseDate) -> Map<String, Value> {
+fn token_json(d: &DecodedToken, ea: AlgorithmCode, base: BaseDate) -> Map<String, Value> {
     let mut m = Map::new();
     let t = &d.token;
     m.insert("token".into(), d.number.to_string().into());
@@ -533,7 +533,7 @@ fn token_json(d: &DecodedToken, ea: EncryptionAlgorithm, base: BaseDate) -> Map<
         }
         TokenRepr::Set3rdSectionDecoderKey { sgc_part, key_part } => {
             match (ea, t.third_section_sgc()) {
-                (EncryptionAlgorithm::Ea11, _) | (_, None) => {
+                (AlgorithmCode::Ea11, _) | (_, None) => {
                     m.insert("sgc_low12".into(), hex(sgc_part.into(), 4));
                     m.insert("nk_bytes_4_7".into(), hex(key_part.into(), 8));
                 }

@@ -27,7 +27,7 @@
 //! The state saves to bytes for non-volatile memory ([`Decoder::save`], [`Decoder::restore`]):
 //! version byte, key and attributes, TID memory, staged sections, CRC-16.
 
-use crate::cipher::{Algorithm, EncryptionAlgorithm, TokenCipher};
+use crate::cipher::{Algorithm, AlgorithmCode, TokenCipher};
 use crate::codec::{TokenClass, TokenNumber};
 use crate::error::{Error, Result};
 use crate::key::DecoderKey;
@@ -957,7 +957,7 @@ impl<'t, const N: usize> Decoder<'t, N> {
         if version != STATE_VERSION {
             return Err(Error::StateVersion { found: version });
         }
-        if EncryptionAlgorithm::from_code(ea) != Some(algorithm.code()) {
+        if AlgorithmCode::from_code(ea) != Some(algorithm.code()) {
             return Err(Error::StateField { field: "algorithm" });
         }
         let key_bytes = header.get(3..3 + usize::from(key_len)).unwrap_or_default();

@@ -590,9 +590,7 @@ fn vending_to_meter_with_tid_rollover() {
     };
     let mut issuer =
         TokenIssuer::from_vending_key(&generator, &params, Algorithm::Ea11, 255).unwrap();
-    let key = generator
-        .derive(&params, sts::EncryptionAlgorithm::Ea11)
-        .unwrap();
+    let key = generator.derive(&params, sts::AlgorithmCode::Ea11).unwrap();
     let mut meter: Decoder<'_> = Decoder::new(
         Algorithm::Ea11,
         MeterKey {
