@@ -8,8 +8,10 @@ use serde_json::{Map, Value, json};
 use sts::vend::{KeyChange, TokenData, TokenIssuer};
 use sts::{
     Algorithm, AlgorithmCode, BaseDate, DateTime, DecodedToken, DecoderKey, Dkga02, Dkga04,
-    KeyGenerator, KeyType, MeterKeyParams, Pan, Register, StaTables, Tid, TokenCipher, TokenRepr,
-    Utility, VendingKey, sta::SAMPLE_TABLES,
+    KeyGenerator, KeyType, MeterKeyParams, Pan, Register, StaTables, Tid, TokenCipher, TokenNumber,
+    TokenRepr, Utility, VendingKey,
+    cipher::{decode_unencrypted, encode_unencrypted},
+    sta::SAMPLE_TABLES,
 };
 
 use crate::Failure;
@@ -365,17 +367,46 @@ fn warn_sample(args: &KeyArgs) {
     }
 }
 
+/// Whether the arguments name a key (`--key`, or `--vending-key` with the meter's identity).
+fn has_key(args: &KeyArgs) -> bool {
+    args.key.is_some() || args.vending_key.is_some()
+}
+
 fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    // Class 1 tokens are not encrypted (IEC 62055-41 6.3): they decode without a key, and
+    // with one. Classes 0 and 2 need the meter's key.
     let tables = tables_of(&args.key)?;
-    let key = decoder_key(&args.key)?;
-    let cipher = TokenCipher::new(algorithm(&args.key, &tables), &key)?;
-    warn_sample(&args.key);
+    let cipher = if has_key(&args.key) {
+        let key = decoder_key(&args.key)?;
+        Some(TokenCipher::new(algorithm(&args.key, &tables), &key)?)
+    } else {
+        None
+    };
     let base = base_date_of(&args.key);
+    let mut warned = false;
     for text in &args.tokens {
-        let decoded = cipher
-            .decode_str(text)
+        let number: TokenNumber = text
+            .parse()
             .map_err(|e| Failure(format!("{text:?}: {e}")))?;
-        let fields = token_json(&decoded, cipher.algorithm_code(), base);
+        let decoded = if number.class().is_encrypted() {
+            let cipher = cipher.as_ref().ok_or_else(|| {
+                Failure(format!(
+                    "{text:?}: a class {} token is encrypted: give --key HEX, or --vending-key \
+                     HEX with the meter's identity (only class 1 tokens decode without a key)",
+                    number.class().bits()
+                ))
+            })?;
+            if !warned {
+                warn_sample(&args.key);
+                warned = true;
+            }
+            cipher.decode(number)
+        } else {
+            decode_unencrypted(number)
+        }
+        .map_err(|e| Failure(format!("{text:?}: {e}")))?;
+        let ea = cipher.as_ref().map(TokenCipher::algorithm_code);
+        let fields = token_json(&decoded, ea, base);
         if args.json {
             writeln!(out, "{}", Value::Object(fields))?;
         } else {
@@ -410,7 +441,10 @@ fn amount_json(unit: &str, scale: i32, raw: i128) -> Value {
 }
 
 /// The fields of a decoded token, named as in the shared STS vector records.
-fn token_json(d: &DecodedToken, ea: AlgorithmCode, base: BaseDate) -> Map<String, Value> {
+///
+/// `ea` is the algorithm the token was decrypted with; `None` for a class 1 token decoded
+/// without a key.
+fn token_json(d: &DecodedToken, ea: Option<AlgorithmCode>, base: BaseDate) -> Map<String, Value> {
     let mut m = Map::new();
     let t = &d.token;
     m.insert("token".into(), d.number.to_string().into());
@@ -419,10 +453,9 @@ fn token_json(d: &DecodedToken, ea: AlgorithmCode, base: BaseDate) -> Map<String
     m.insert("token_type".into(), t.token_type().into());
     m.insert(
         "encryption_algorithm".into(),
-        if d.class.is_encrypted() {
-            ea.code_str().into()
-        } else {
-            Value::Null
+        match ea {
+            Some(ea) if d.class.is_encrypted() => ea.code_str().into(),
+            _ => Value::Null,
         },
     );
     m.insert(
@@ -533,7 +566,7 @@ fn token_json(d: &DecodedToken, ea: AlgorithmCode, base: BaseDate) -> Map<String
         }
         TokenRepr::Set3rdSectionDecoderKey { sgc_part, key_part } => {
             match (ea, t.third_section_sgc()) {
-                (AlgorithmCode::Ea11, _) | (_, None) => {
+                (Some(AlgorithmCode::Ea11), _) | (_, None) => {
                     m.insert("sgc_low12".into(), hex(sgc_part.into(), 4));
                     m.insert("nk_bytes_4_7".into(), hex(key_part.into(), 8));
                 }
@@ -713,7 +746,50 @@ fn now_utc() -> Result<DateTime, Failure> {
     Ok(DateTime::from_unix_seconds(secs)?)
 }
 
+/// Class 1 test/display tokens: not encrypted (IEC 62055-41 6.3), so no key is needed.
+fn generate_test(
+    args: &GenerateArgs,
+    control: &str,
+    manufacturer_code: u16,
+    four_digit: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let control = u64::from_str_radix(control, 16)
+        .map_err(|_| Failure(format!("control {control:?}: expected hex")))?;
+    let repr = if four_digit || manufacturer_code > 99 {
+        TokenRepr::InitiateMeterTest2 {
+            control: u32::try_from(control)
+                .map_err(|_| Failure("control has more than 28 bits".into()))?,
+            manufacturer_code,
+        }
+    } else {
+        TokenRepr::InitiateMeterTest1 {
+            control,
+            manufacturer_code: manufacturer_code as u8,
+        }
+    };
+    let number = encode_unencrypted(&repr)?;
+    for _ in 0..args.count {
+        if args.json {
+            let d = decode_unencrypted(number)?;
+            let fields = token_json(&d, None, base_date_of(&args.key));
+            writeln!(out, "{}", Value::Object(fields))?;
+        } else {
+            writeln!(out, "{number}")?;
+        }
+    }
+    Ok(())
+}
+
 fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if let GenerateWhat::Test {
+        control,
+        manufacturer_code,
+        four_digit,
+    } = &args.what
+    {
+        return generate_test(args, control, *manufacturer_code, *four_digit, out);
+    }
     let tables = tables_of(&args.key)?;
     let alg = algorithm(&args.key, &tables);
     let key = decoder_key(&args.key)?;
@@ -728,10 +804,14 @@ fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
         Some(text) => text.parse::<DateTime>()?,
         None => now_utc()?,
     };
-    let mut emit = |issued: sts::TokenNumber| -> Result<(), Failure> {
+    let mut emit = |issued: TokenNumber| -> Result<(), Failure> {
         if args.json {
             let d = issuer_decode(&alg, &key, issued)?;
-            writeln!(out, "{}", Value::Object(token_json(&d, alg.code(), base)))?;
+            writeln!(
+                out,
+                "{}",
+                Value::Object(token_json(&d, Some(alg.code()), base))
+            )?;
         } else {
             writeln!(out, "{issued}")?;
         }
@@ -767,30 +847,12 @@ fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
         GenerateWhat::TariffRate { rate } => TokenData::TariffRate { rate: *rate },
         GenerateWhat::WaterFactor { factor } => TokenData::WaterMeterFactor { factor: *factor },
         GenerateWhat::ClearTamper => TokenData::ClearTamper,
+        // Handled before the key is read; kept here so that the match stays exhaustive.
         GenerateWhat::Test {
             control,
             manufacturer_code,
             four_digit,
-        } => {
-            let control = u64::from_str_radix(control, 16)
-                .map_err(|_| Failure(format!("control {control:?}: expected hex")))?;
-            let repr = if *four_digit || *manufacturer_code > 99 {
-                TokenRepr::InitiateMeterTest2 {
-                    control: u32::try_from(control)
-                        .map_err(|_| Failure("control has more than 28 bits".into()))?,
-                    manufacturer_code: *manufacturer_code,
-                }
-            } else {
-                TokenRepr::InitiateMeterTest1 {
-                    control,
-                    manufacturer_code: *manufacturer_code as u8,
-                }
-            };
-            for _ in 0..args.count {
-                emit(sts::cipher::encode_unencrypted(&repr)?)?;
-            }
-            return Ok(());
-        }
+        } => return generate_test(args, control, *manufacturer_code, *four_digit, out),
         GenerateWhat::KeyChange {
             new_key,
             new_kt,
@@ -831,7 +893,7 @@ fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
 fn issuer_decode(
     alg: &Algorithm<'_>,
     key: &DecoderKey,
-    number: sts::TokenNumber,
+    number: TokenNumber,
 ) -> Result<DecodedToken, Failure> {
     Ok(TokenCipher::new(*alg, key)?.decode(number)?)
 }

@@ -102,6 +102,165 @@ fn decode_json_matches_vectors() {
     assert_fields(&json_lines(&out)[0], &serde_json::from_str(CLASS1).unwrap());
 }
 
+// STS 531-1-0-02 CTSA02 step 2 (…_0_02_CTSA02.java:45): class 1 subclass 1, 4-digit
+// manufacturer code (TOK-N02-CTSA02-02).
+const CLASS1_SUB1: &str = r#"{"token": "02305843005052951967", "class": 1, "subclass": 1,
+  "token_type": "InitiateMeterTest/Display 2", "encryption_algorithm": null,
+  "control": "0fffffff", "manufacturer_code": "0000", "token_66bit": "001fffffff08001d9f",
+  "ciphertext_block": "1fffffff00001d9f", "plaintext_block": "1fffffff00001d9f", "crc": "1d9f",
+  "crc_kind": "crc"}"#;
+
+/// A class 1 token of every subclass with the fields `meterkit sts decode --json` must show.
+/// Subclasses 0 and 1 are the compliance vectors above. No public vector exists for
+/// subclasses 2–15 (1/2 is the STS 202-5 extended token read, whose tokens in STS 531-1-07
+/// CTSA24 are not transcribed; 3–15 are reserved/proprietary): they are built with the
+/// library's encoder (`sts::cipher::encode_unencrypted`) and decoded back through the binary.
+fn class1_tokens() -> Vec<(String, Value)> {
+    let mut tokens = vec![
+        (
+            "56493153725450313471".to_string(),
+            serde_json::from_str(CLASS1).unwrap(),
+        ),
+        (
+            "02305843005052951967".to_string(),
+            serde_json::from_str(CLASS1_SUB1).unwrap(),
+        ),
+    ];
+    for subclass in 2u8..16 {
+        let payload = 0x0a5_c3f0_1234 ^ u64::from(subclass) << 36;
+        let repr = sts::TokenRepr::Other {
+            class: sts::TokenClass::NonMeterSpecific,
+            subclass,
+            payload,
+        };
+        let number = sts::cipher::encode_unencrypted(&repr).unwrap();
+        let block =
+            (u64::from(subclass) << 60) | (payload << 16) | u64::from(number.block() as u16);
+        let token_type = if subclass == 2 {
+            "ExtendedTokenRead"
+        } else {
+            "Reserved/proprietary"
+        };
+        tokens.push((
+            number.to_string(),
+            serde_json::json!({
+                "token": number.to_string(), "class": 1, "subclass": subclass,
+                "token_type": token_type, "encryption_algorithm": null,
+                "ciphertext_block": format!("{block:016x}"),
+                "plaintext_block": format!("{block:016x}"),
+                "payload": format!("{payload:011x}"), "crc_kind": "crc",
+            }),
+        ));
+    }
+    tokens
+}
+
+#[test]
+fn decode_class1_needs_no_key() {
+    // Class 1 tokens are not encrypted (IEC 62055-41 6.3): every subclass decodes with no key,
+    // with a decoder key of either length, and with a vending key, to the same fields.
+    let with_key: [&[&str]; 4] = [
+        &[],
+        &["--key", EA11_KEY, "--ea", "11"],
+        &["--key", "0abc12def3456789"],
+        &[
+            "--vending-key",
+            "abababababababab",
+            "--pan",
+            "600727000000000009",
+            "--kt",
+            "2",
+            "--sgc",
+            "123456",
+            "--ti",
+            "1",
+            "--krn",
+            "1",
+            "--dkga",
+            "02",
+        ],
+    ];
+    let tokens = class1_tokens();
+    for key in with_key {
+        for (token, expected) in &tokens {
+            let mut args = vec!["sts", "decode", token.as_str(), "--json"];
+            args.extend_from_slice(key);
+            let got = json_lines(&meterkit(&args));
+            assert_eq!(got.len(), 1, "{args:?}");
+            assert_fields(&got[0], expected);
+            let mut args = vec!["sts", "decode", token.as_str()];
+            args.extend_from_slice(key);
+            let tree = stdout(&meterkit(&args));
+            let subclass = &expected["subclass"];
+            assert!(tree.starts_with(&format!("{token}\n")), "{args:?}: {tree}");
+            assert!(
+                tree.contains(&format!("  subclass: {subclass}\n")),
+                "{tree}"
+            );
+            assert!(tree.contains("  encryption_algorithm: null\n"), "{tree}");
+            let field = if expected.get("payload").is_some() {
+                "payload"
+            } else {
+                "control"
+            };
+            let value = expected[field].as_str().unwrap();
+            assert!(tree.contains(&format!("  {field}: {value}\n")), "{tree}");
+        }
+    }
+}
+
+#[test]
+fn decode_without_key_refuses_encrypted_tokens() {
+    // A class 1 token decodes; the class 0 token after it needs the key and says so.
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "56493153725450313471",
+        "59386323472137426967",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("class 0 token is encrypted: give --key HEX"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("56493153725450313471\n"));
+    // With the key both decode, class 1 without an algorithm, class 0 with EA11.
+    let got = json_lines(&meterkit(&[
+        "sts",
+        "decode",
+        "56493153725450313471",
+        "59386323472137426967",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--json",
+    ]));
+    assert_fields(&got[0], &serde_json::from_str(CLASS1).unwrap());
+    assert_eq!(got[1]["encryption_algorithm"], "11");
+}
+
+#[test]
+fn generate_class1_needs_no_key() {
+    // TOK-N02-CTSA02-01 and -02, generated with no key and decoded back.
+    let out = meterkit(&["sts", "generate", "test", "--control", "fffffffff"]);
+    assert_eq!(stdout(&out), "56493153725450313471\n");
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--json",
+        "test",
+        "--control",
+        "fffffff",
+        "--four-digit",
+    ]);
+    assert_fields(
+        &json_lines(&out)[0],
+        &serde_json::from_str(CLASS1_SUB1).unwrap(),
+    );
+}
+
 #[test]
 fn decode_tree() {
     let out = stdout(&meterkit(&[
