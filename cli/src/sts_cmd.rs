@@ -54,9 +54,11 @@ pub struct KeyArgs {
     /// Decoder key generation algorithm.
     #[arg(long, value_parser = ["02", "04"])]
     dkga: Option<String>,
-    /// Base date of the meter's TIDs (and a DKGA04 input).
-    #[arg(long, default_value_t = 1993, value_parser = parse_base_date)]
-    base_date: u16,
+    /// Base date of the meter's TIDs (and a DKGA04 input). Default: the base date in force at
+    /// the issue time (generate) or now: 1993 until the TID rollover of 2024-11-24 20:15, 2014
+    /// after it.
+    #[arg(long, value_parser = parse_base_date)]
+    base_date: Option<u16>,
     /// Encryption algorithm.
     #[arg(long, default_value = "07", value_parser = ["07", "7", "09", "9", "11"])]
     ea: String,
@@ -265,8 +267,18 @@ fn ea_of(args: &KeyArgs) -> AlgorithmCode {
     }
 }
 
-fn base_date_of(args: &KeyArgs) -> BaseDate {
-    BaseDate::from_year(args.base_date).unwrap_or(BaseDate::Y1993)
+/// The meter's base date: `--base-date`, or the one in force at `at` (the time of use).
+fn base_date_of(args: &KeyArgs, at: DateTime) -> Result<BaseDate, Failure> {
+    match args.base_date {
+        Some(year) => BaseDate::from_year(year)
+            .ok_or_else(|| Failure(format!("base date {year}: must be 1993, 2014 or 2035"))),
+        None => BaseDate::in_force_at(at).ok_or_else(|| {
+            Failure(format!(
+                "no base date is in force at {at} (the last, 2035, ends {}); give --base-date",
+                BaseDate::Y2035.rollover()
+            ))
+        }),
+    }
 }
 
 /// Reads one table set of the STA table file.
@@ -319,7 +331,7 @@ fn algorithm<'t>(args: &KeyArgs, tables: &'t Option<StaTables>) -> Algorithm<'t>
     }
 }
 
-fn params_of(args: &KeyArgs) -> Result<MeterKeyParams, Failure> {
+fn params_of(args: &KeyArgs, base_date: BaseDate) -> Result<MeterKeyParams, Failure> {
     let missing = |what: &str| Failure(format!("--{what} is required with --vending-key"));
     let pan_text = args.pan.as_deref().ok_or_else(|| missing("pan"))?;
     let pan = if pan_text.len() == 18 {
@@ -335,7 +347,7 @@ fn params_of(args: &KeyArgs) -> Result<MeterKeyParams, Failure> {
         sgc: args.sgc.ok_or_else(|| missing("sgc"))?,
         ti: args.ti.ok_or_else(|| missing("ti"))?,
         krn: args.krn.ok_or_else(|| missing("krn"))?,
-        base_date: base_date_of(args),
+        base_date,
     })
 }
 
@@ -351,12 +363,12 @@ fn generator_of(args: &KeyArgs) -> Result<KeyGenerator, Failure> {
 }
 
 /// The decoder key: `--key`, or derived from the vending key.
-fn decoder_key(args: &KeyArgs) -> Result<DecoderKey, Failure> {
+fn decoder_key(args: &KeyArgs, base_date: BaseDate) -> Result<DecoderKey, Failure> {
     if let Some(hex) = &args.key {
         return DecoderKey::from_hex(hex).map_err(|e| Failure(format!("decoder key: {e}")));
     }
     let generator = generator_of(args)?;
-    Ok(generator.derive(&params_of(args)?, ea_of(args))?)
+    Ok(generator.derive(&params_of(args, base_date)?, ea_of(args))?)
 }
 
 fn warn_sample(args: &KeyArgs) {
@@ -376,13 +388,13 @@ fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
     // Class 1 tokens are not encrypted (IEC 62055-41 6.3): they decode without a key, and
     // with one. Classes 0 and 2 need the meter's key.
     let tables = tables_of(&args.key)?;
+    let base = base_date_of(&args.key, now_utc()?)?;
     let cipher = if has_key(&args.key) {
-        let key = decoder_key(&args.key)?;
+        let key = decoder_key(&args.key, base)?;
         Some(TokenCipher::new(algorithm(&args.key, &tables), &key)?)
     } else {
         None
     };
-    let base = base_date_of(&args.key);
     let mut warned = false;
     for text in &args.tokens {
         let number: TokenNumber = text
@@ -624,7 +636,7 @@ fn keygen(args: &KeygenArgs, out: &mut dyn Write) -> Result<(), Failure> {
         ));
     }
     let generator = generator_of(&args.key)?;
-    let params = params_of(&args.key)?;
+    let params = params_of(&args.key, base_date_of(&args.key, now_utc()?)?)?;
     let ea = ea_of(&args.key);
     let key = generator.derive(&params, ea)?;
     if !args.json {
@@ -772,7 +784,7 @@ fn generate_test(
     for _ in 0..args.count {
         if args.json {
             let d = decode_unencrypted(number)?;
-            let fields = token_json(&d, None, base_date_of(&args.key));
+            let fields = token_json(&d, None, base_date_of(&args.key, now_utc()?)?);
             writeln!(out, "{}", Value::Object(fields))?;
         } else {
             writeln!(out, "{number}")?;
@@ -792,18 +804,18 @@ fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
     }
     let tables = tables_of(&args.key)?;
     let alg = algorithm(&args.key, &tables);
-    let key = decoder_key(&args.key)?;
-    let base = base_date_of(&args.key);
+    let at = match &args.at {
+        Some(text) => text.parse::<DateTime>()?,
+        None => now_utc()?,
+    };
+    let base = base_date_of(&args.key, at)?;
+    let key = decoder_key(&args.key, base)?;
     let mut issuer = TokenIssuer::new(alg, &key, base, args.ken)?
         .with_last_tid(args.last_tid.map(Tid::new).transpose()?);
     if let Some(kt) = args.key.kt.and_then(KeyType::new) {
         issuer = issuer.with_key_type(kt);
     }
     warn_sample(&args.key);
-    let at = match &args.at {
-        Some(text) => text.parse::<DateTime>()?,
-        None => now_utc()?,
-    };
     let mut emit = |issued: TokenNumber| -> Result<(), Failure> {
         if args.json {
             let d = issuer_decode(&alg, &key, issued)?;

@@ -83,6 +83,8 @@ fn decode_json_matches_vectors() {
         EA11_KEY,
         "--ea",
         "11",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     let got = json_lines(&out);
@@ -271,6 +273,8 @@ fn decode_tree() {
         EA11_KEY,
         "--ea",
         "11",
+        "--base-date",
+        "1993",
     ]));
     assert!(out.starts_with("59386323472137426967\n"), "{out}");
     assert!(out.contains("  amount: 0.1 kWh (raw 1, 10^-1)\n"), "{out}");
@@ -301,6 +305,8 @@ fn decode_with_vending_key() {
         "04",
         "--ea",
         "11",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     assert_fields(
@@ -326,6 +332,8 @@ fn decode_ea07_with_production_tables() {
         path,
         "--sta-set",
         "real",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     let got = json_lines(&out);
@@ -354,6 +362,8 @@ fn decode_ea07_with_production_tables() {
         path,
         "--sta-set",
         "real",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     assert_fields(
@@ -549,6 +559,8 @@ fn generate_batch_json_round_trips() {
     ]);
     let got = json_lines(&out);
     assert_eq!(got.len(), 3);
+    // Issued before the rollover: the base date in force then, 1993, is the default.
+    assert!(got.iter().all(|v| v["tid_base_date"] == 1993), "{got:?}");
     // The reserved minute 00:01 is skipped; the batch takes successive minutes.
     let times: Vec<&str> = got
         .iter()
@@ -570,10 +582,95 @@ fn generate_batch_json_round_trips() {
             token,
             "--key",
             "0abc12def3456789",
+            "--base-date",
+            "1993",
             "--json",
         ]));
         assert_eq!(&back[0], v);
     }
+}
+
+/// Now, to the minute, as `YYYY-MM-DDTHH:MM`, `offset` seconds from now.
+fn now_text(offset: u64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    sts::DateTime::from_unix_seconds(secs + offset)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn generate_now_uses_the_base_date_in_force() {
+    // Since the TID rollover of 2024-11-24 20:15 the 1993 base date has no TIDs left
+    // (sts.org.za "TID" page; STSA TID-rollover FAQ): the default is 2014.
+    let before = now_text(0);
+    let args = [
+        "sts", "generate", "--key", EA11_KEY, "--ea", "11", "credit", "--amount", "12.5",
+    ];
+    let token = stdout(&meterkit(&args)).trim().to_string();
+    // One minute of slack for the reserved minute 00:01, one for the clock moving on.
+    let after = now_text(120);
+    assert_eq!(token.len(), 20, "{token}");
+    let back = json_lines(&meterkit(&[
+        "sts", "decode", &token, "--key", EA11_KEY, "--ea", "11", "--json",
+    ]));
+    let v = &back[0];
+    assert_eq!(v["tid_base_date"], 2014, "{v}");
+    let at = v["tid_datetime"].as_str().unwrap();
+    assert!(
+        before.as_str() <= at && at <= after.as_str(),
+        "{before} <= {at} <= {after}"
+    );
+    assert_eq!(v["amount"]["value"], "12.5");
+    // --json of generate shows the same.
+    let mut json_args = args.to_vec();
+    json_args.insert(6, "--json");
+    let v = &json_lines(&meterkit(&json_args))[0];
+    assert_eq!(v["tid_base_date"], 2014, "{v}");
+}
+
+#[test]
+fn generate_at_uses_the_base_date_in_force_then() {
+    for (at, base, tid) in [
+        // The last minute of base date 1993 is TID 0xFFFFFF.
+        ("2024-11-24T20:15", 1993, 0xFF_FFFF),
+        // The next minute is on base date 2014: 3980 days and 20:16 after 2014-01-01.
+        ("2024-11-24T20:16", 2014, 3980 * 1440 + 20 * 60 + 16),
+        ("2026-12-06T10:00", 2014, 6_800_280),
+    ] {
+        let v = &json_lines(&meterkit(&[
+            "sts", "generate", "--key", EA11_KEY, "--ea", "11", "--at", at, "--json", "credit",
+            "--amount", "12.5",
+        ]))[0];
+        assert_eq!(v["tid_base_date"], base, "{at}: {v}");
+        assert_eq!(v["tid"], tid, "{at}: {v}");
+        assert_eq!(v["tid_datetime"], at, "{v}");
+    }
+    // A meter still on base date 1993 cannot get a token after the rollover: the error says
+    // which base date applies and that the key-change set comes first.
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--base-date",
+        "1993",
+        "--at",
+        "2026-12-06T10:00",
+        "credit",
+        "--amount",
+        "12.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2026-12-06T10:00 is outside the TID range of base date 1993: base date 2014 applies to it; a meter still on base date 1993 needs its key-change set with base date 2014"),
+        "{err}"
+    );
 }
 
 #[test]

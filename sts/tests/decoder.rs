@@ -644,7 +644,11 @@ fn vending_to_meter_with_tid_rollover() {
             "2024-11-24T20:16".parse().unwrap(),
             &mut rng
         ),
-        Err(Error::TidRange { base_year: 1993 })
+        Err(Error::TidRange {
+            base_year: 1993,
+            in_force: Some(2014),
+            ..
+        })
     ));
     // Key change to base date 2014 with KRN 2: RO is set, the set has 4 tokens.
     let new_params = MeterKeyParams {
