@@ -755,3 +755,95 @@ fn issuer_refuses_expired_keys_and_ddtk_credit() {
     );
     assert_eq!(issuer.last_tid(), before2);
 }
+
+/// The decoder of [`STATE_IMAGE_V1`]: EA11 (STS 531-1-0-04 key), SGC learned, base date 2014,
+/// three TIDs in four slots, the first key-change section staged at time 0x0102030405060708.
+fn golden_decoder() -> Decoder<'static, 4> {
+    let key = MeterKey {
+        base_date: BaseDate::Y2014,
+        ken: 0xC3,
+        ..ea11_key(N04_KEY)
+    };
+    let mut d: Decoder<'_, 4> =
+        Decoder::new(Algorithm::Ea11, key, DecoderConfig::default()).unwrap();
+    for token in N04_CREDIT {
+        assert_eq!(
+            d.handle_token(token.as_bytes(), 0, zero).code(),
+            ResultCode::Accept
+        );
+    }
+    assert_eq!(
+        d.handle_token(N04_KCT[0].as_bytes(), 0x0102_0304_0506_0708, zero)
+            .code(),
+        ResultCode::FirstKct
+    );
+    d
+}
+
+/// A state image written by `Decoder::save` of version 1 (before the field map of the image
+/// was shared by save and restore): the format must stay byte-identical.
+/// (Fields: version 01, EA 0b, key length 10, key, KT 2, KRN 1, KEN c3, TI 01, SGC present 01,
+/// SGC 01e241 = 123457, base date 0e = 14, capacity 0004, count 0003, TIDs 59982c 599831 599836
+/// 000000, staged mask 01, four 6-byte sections, time 0102030405060708, CRC-16/MODBUS 34db.)
+const STATE_IMAGE_V1: &str = "010b10f94b6ed353c3bfdb113e2d3a7ea3c41d0201c3010101e2410e0004000359982c\
+    599831599836000000010f12b2088343000000000000000000000000000000000000010203040506070834db";
+
+#[test]
+fn state_image_format_is_stable() {
+    let d = golden_decoder();
+    let mut image = [0u8; Decoder::<'static, 4>::STATE_LEN];
+    d.save(&mut image).unwrap();
+    let hex: String = image.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, STATE_IMAGE_V1.replace(' ', ""));
+
+    // The old image restores to the same state, and the staged key change goes on from it.
+    let bytes: Vec<u8> = (0..image.len())
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut r: Decoder<'_, 4> =
+        Decoder::restore(&bytes, Algorithm::Ea11, DecoderConfig::default()).unwrap();
+    assert_eq!(r.key(), d.key());
+    assert_eq!(r.key().sgc, Some(123_457));
+    assert_eq!(r.key().base_date, BaseDate::Y2014);
+    let mut tids: Vec<u32> = r.tids().map(Tid::value).collect();
+    tids.sort_unstable();
+    assert_eq!(tids, [0x59_982c, 0x59_9831, 0x59_9836]);
+    assert_eq!(r.staged_sections(), 0b0001);
+    let mut again = [0u8; Decoder::<'static, 4>::STATE_LEN];
+    r.save(&mut again).unwrap();
+    assert_eq!(again, image);
+    // The staging time came back too: a timeout of 10 from it drops the section at +11.
+    let mut timed: Decoder<'_, 4> = Decoder::restore(
+        &bytes,
+        Algorithm::Ea11,
+        DecoderConfig {
+            kct_timeout: Some(10),
+            ..DecoderConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        timed
+            .handle_token(N04_KCT[1].as_bytes(), 0x0102_0304_0506_0708 + 11, zero)
+            .code(),
+        ResultCode::FirstKct
+    );
+    assert_eq!(timed.staged_sections(), 0b0010);
+    for t in &N04_KCT[1..3] {
+        assert_eq!(
+            r.handle_token(t.as_bytes(), 0, zero).code(),
+            ResultCode::SecondKct
+        );
+    }
+    assert!(matches!(
+        r.handle_token(N04_KCT[3].as_bytes(), 0, zero),
+        Outcome::Accepted {
+            action: Action::KeyChanged {
+                ti: 2,
+                sgc: Some(123_457),
+                ..
+            },
+            ..
+        }
+    ));
+}
