@@ -421,8 +421,89 @@ impl<const N: usize> core::fmt::Debug for Decoder<'_, N> {
 }
 
 const STATE_VERSION: u8 = 1;
-const HEADER_LEN: usize = 32;
-const STAGING_LEN: usize = 1 + 4 * 6 + 8;
+
+/// The state image ([`Decoder::save`], [`Decoder::restore`]), version 1: one map that both
+/// use. A fixed header, then `capacity` TIDs, the staged key-change sections and a CRC-16;
+/// multi-byte values are big-endian.
+mod field {
+    use core::ops::Range;
+
+    /// Format version ([`super::STATE_VERSION`]).
+    pub const VERSION: usize = 0;
+    /// Encryption algorithm code (7, 9, 11).
+    pub const ALGORITHM: usize = 1;
+    /// Decoder key length in bytes (8 or 16).
+    pub const KEY_LEN: usize = 2;
+    /// Decoder key, zero-padded to 16 bytes.
+    pub const KEY: Range<usize> = 3..19;
+    /// Key type.
+    pub const KT: usize = 19;
+    /// Key revision number.
+    pub const KRN: usize = 20;
+    /// Key expiry number.
+    pub const KEN: usize = 21;
+    /// Tariff index.
+    pub const TI: usize = 22;
+    /// 1 when the supply group code is known, else 0.
+    pub const SGC_PRESENT: usize = 23;
+    /// Supply group code (24 bits).
+    pub const SGC: Range<usize> = 24..27;
+    /// Base date code (93, 14, 35).
+    pub const BASE_DATE: usize = 27;
+    /// TID slots in the image.
+    pub const CAPACITY: Range<usize> = 28..30;
+    /// TIDs held.
+    pub const TID_COUNT: Range<usize> = 30..32;
+    /// Length of the header.
+    pub const HEADER_LEN: usize = 32;
+    /// One TID (24 bits); unused slots are zero.
+    pub const TID_LEN: usize = 3;
+    /// One staged section's 44-bit payload.
+    pub const SECTION_LEN: usize = 6;
+    /// Offsets within the staging part, after the TIDs:
+    /// mask of the staged sections (bit n = section n + 1),
+    pub const STAGED_MASK: usize = 0;
+    /// the four sections (1st, 2nd, 3rd, 4th; zero when not staged),
+    pub const SECTIONS: Range<usize> = 1..1 + 4 * SECTION_LEN;
+    /// and the time the first section was staged.
+    pub const STAGED_SINCE: Range<usize> = SECTIONS.end..SECTIONS.end + 8;
+    /// Length of the staging part.
+    pub const STAGING_LEN: usize = STAGED_SINCE.end;
+    /// Length of the CRC-16/MODBUS over everything before it.
+    pub const CRC_LEN: usize = 2;
+
+    /// Where TID slot `i` is.
+    pub const fn tid(i: usize) -> Range<usize> {
+        HEADER_LEN + i * TID_LEN..HEADER_LEN + (i + 1) * TID_LEN
+    }
+
+    /// Where the staging part starts in an image with `capacity` TID slots.
+    pub const fn staging(capacity: usize) -> usize {
+        HEADER_LEN + capacity * TID_LEN
+    }
+
+    /// Where staged section `i` (0 = 1st) is, within the staging part.
+    pub const fn section(i: usize) -> Range<usize> {
+        SECTIONS.start + i * SECTION_LEN..SECTIONS.start + (i + 1) * SECTION_LEN
+    }
+
+    /// Where the CRC is in an image with `capacity` TID slots.
+    pub const fn crc(capacity: usize) -> Range<usize> {
+        let at = staging(capacity) + STAGING_LEN;
+        at..at + CRC_LEN
+    }
+
+    /// Length of an image with `capacity` TID slots.
+    pub const fn image_len(capacity: usize) -> usize {
+        crc(capacity).end
+    }
+}
+
+/// Shifts a range of the staging part to its place in an image with `capacity` TID slots.
+const fn in_staging(capacity: usize, r: core::ops::Range<usize>) -> core::ops::Range<usize> {
+    let at = field::staging(capacity);
+    at + r.start..at + r.end
+}
 
 /// Section index of a key-change subclass.
 const fn section_index(subclass: u8) -> Option<usize> {
@@ -441,7 +522,7 @@ fn magnitude_exceeds(value: i128, bound: i64) -> bool {
 
 impl<'t, const N: usize> Decoder<'t, N> {
     /// Bytes [`Decoder::save`] writes.
-    pub const STATE_LEN: usize = HEADER_LEN + 3 * N + STAGING_LEN + 2;
+    pub const STATE_LEN: usize = field::image_len(N);
 
     /// A decoder holding `key` for `algorithm`, with an empty TID memory.
     ///
@@ -876,42 +957,39 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 available,
             });
         };
-        let mut w = Writer { out, at: 0 };
-        w.put(&[
-            STATE_VERSION,
-            self.algorithm.code().code(),
-            self.key.key.len() as u8,
-        ]);
-        let mut key = [0u8; 16];
-        for (d, s) in key.iter_mut().zip(self.key.key.as_bytes()) {
-            *d = *s;
+        out.fill(0);
+        let mut w = Writer { out };
+        w.byte(field::VERSION, STATE_VERSION);
+        w.byte(field::ALGORITHM, self.algorithm.code().code());
+        w.byte(field::KEY_LEN, self.key.key.len() as u8);
+        // Unused key bytes stay zero (the buffer was cleared above).
+        w.put(field::KEY, self.key.key.as_bytes());
+        w.byte(field::KT, self.key.kt.bits());
+        w.byte(field::KRN, self.key.krn);
+        w.byte(field::KEN, self.key.ken);
+        w.byte(field::TI, self.key.ti);
+        w.byte(field::SGC_PRESENT, u8::from(self.key.sgc.is_some()));
+        let [_, sgc @ ..] = self.key.sgc.unwrap_or(0).to_be_bytes();
+        w.put(field::SGC, &sgc);
+        w.byte(field::BASE_DATE, self.key.base_date.code());
+        w.put(field::CAPACITY, &(N as u16).to_be_bytes());
+        w.put(field::TID_COUNT, &(self.tid_count as u16).to_be_bytes());
+        for (i, t) in self.tids.iter().take(self.tid_count).enumerate() {
+            let [_, tid @ ..] = t.to_be_bytes();
+            w.put(field::tid(i), &tid);
         }
-        w.put(&key);
-        key.zeroize();
-        w.put(&[
-            self.key.kt.bits(),
-            self.key.krn,
-            self.key.ken,
-            self.key.ti,
-            u8::from(self.key.sgc.is_some()),
-        ]);
-        let [_, s1, s2, s3] = self.key.sgc.unwrap_or(0).to_be_bytes();
-        w.put(&[s1, s2, s3, self.key.base_date.code()]);
-        w.put(&(N as u16).to_be_bytes());
-        w.put(&(self.tid_count as u16).to_be_bytes());
-        for (i, t) in self.tids.iter().enumerate() {
-            let [_, a, b, c] = if i < self.tid_count { *t } else { 0 }.to_be_bytes();
-            w.put(&[a, b, c]);
+        w.byte(field::staging(N) + field::STAGED_MASK, self.staging.mask());
+        for (i, s) in self.staging.sections.iter().enumerate() {
+            let [_, _, payload @ ..] = s.unwrap_or(0).to_be_bytes();
+            w.put(in_staging(N, field::section(i)), &payload);
         }
-        w.put(&[self.staging.mask()]);
-        for s in &self.staging.sections {
-            let [_, _, bytes @ ..] = s.unwrap_or(0).to_be_bytes();
-            w.put(&bytes);
-        }
-        w.put(&self.staging.since.to_be_bytes());
-        let body_len = w.at;
-        let crc = crc16_bytes(w.out.get(..body_len).unwrap_or_default());
-        w.put(&crc.to_be_bytes());
+        w.put(
+            in_staging(N, field::STAGED_SINCE),
+            &self.staging.since.to_be_bytes(),
+        );
+        let crc_at = field::crc(N);
+        let crc = crc16_bytes(w.out.get(..crc_at.start).unwrap_or_default());
+        w.put(crc_at, &crc.to_be_bytes());
         Ok(len)
     }
 
@@ -922,19 +1000,13 @@ impl<'t, const N: usize> Decoder<'t, N> {
     /// [`Error::Truncated`], [`Error::StateChecksum`], [`Error::StateVersion`], or
     /// [`Error::StateField`] when the image does not fit `algorithm` or holds invalid values.
     pub fn restore(state: &[u8], algorithm: Algorithm<'t>, config: DecoderConfig) -> Result<Self> {
-        let mut r = Reader {
-            input: state,
-            at: 0,
-        };
-        let header = r.take::<HEADER_LEN>("state header")?;
-        let [version, ea, key_len] = *header.first_chunk::<3>().unwrap_or(&[0; 3]);
-        let capacity = u16::from_be_bytes(
-            *header
-                .get(28..)
-                .and_then(|b| b.first_chunk::<2>())
-                .unwrap_or(&[0; 2]),
-        );
-        let total = HEADER_LEN + 3 * usize::from(capacity) + STAGING_LEN + 2;
+        let r = Reader { input: state };
+        let header = r.array::<{ field::HEADER_LEN }>(0..field::HEADER_LEN, "state header")?;
+        let byte = |i: usize| header.get(i).copied().unwrap_or(0);
+        let capacity = usize::from(u16::from_be_bytes(
+            r.array(field::CAPACITY, "tid capacity")?,
+        ));
+        let total = field::image_len(capacity);
         if state.len() < total {
             return Err(Error::Truncated {
                 field: "decoder state",
@@ -942,11 +1014,9 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 needed: total - state.len(),
             });
         }
-        let body = state.get(..total - 2).unwrap_or_default();
-        let stored = state
-            .get(total - 2..total)
-            .and_then(|b| b.first_chunk::<2>())
-            .map_or(0, |b| u16::from_be_bytes(*b));
+        let crc_at = field::crc(capacity);
+        let body = state.get(..crc_at.start).unwrap_or_default();
+        let stored = u16::from_be_bytes(r.array(crc_at, "state crc")?);
         let computed = crc16_bytes(body);
         if computed != stored {
             return Err(Error::StateChecksum {
@@ -954,40 +1024,48 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 found: stored,
             });
         }
+        let version = byte(field::VERSION);
         if version != STATE_VERSION {
             return Err(Error::StateVersion { found: version });
         }
-        if AlgorithmCode::from_code(ea) != Some(algorithm.code()) {
+        if AlgorithmCode::from_code(byte(field::ALGORITHM)) != Some(algorithm.code()) {
             return Err(Error::StateField { field: "algorithm" });
         }
-        let key_bytes = header.get(3..3 + usize::from(key_len)).unwrap_or_default();
+        let key_len = usize::from(byte(field::KEY_LEN));
+        let key_bytes = header
+            .get(field::KEY)
+            .and_then(|k| k.get(..key_len))
+            .unwrap_or_default();
         let Ok(key) = DecoderKey::from_slice(key_bytes) else {
             return Err(Error::StateField {
                 field: "key length",
             });
         };
-        let field = |i: usize| header.get(i).copied().unwrap_or(0);
-        let kt = KeyType::new(field(19)).ok_or(Error::StateField { field: "kt" })?;
-        if field(20) > 15 {
+        let kt = KeyType::new(byte(field::KT)).ok_or(Error::StateField { field: "kt" })?;
+        let krn = byte(field::KRN);
+        if krn > 15 {
             return Err(Error::StateField { field: "krn" });
         }
-        let sgc = match field(23) {
+        let sgc = match byte(field::SGC_PRESENT) {
             0 => None,
-            1 => Some(u32::from_be_bytes([0, field(24), field(25), field(26)])),
+            1 => {
+                let [a, b, c] = r.array(field::SGC, "sgc")?;
+                Some(u32::from_be_bytes([0, a, b, c]))
+            }
             _ => return Err(Error::StateField { field: "sgc" }),
         };
-        let base_date =
-            BaseDate::from_code(field(27)).ok_or(Error::StateField { field: "base date" })?;
-        let count = u16::from_be_bytes([field(30), field(31)]);
+        let base_date = BaseDate::from_code(byte(field::BASE_DATE))
+            .ok_or(Error::StateField { field: "base date" })?;
+        let count = usize::from(u16::from_be_bytes(r.array(field::TID_COUNT, "tid count")?));
         if count > capacity {
             return Err(Error::StateField { field: "tid count" });
         }
         let meter_key = MeterKey {
             key,
             kt,
-            krn: field(20),
-            ken: field(21),
-            ti: field(22),
+            krn,
+            ken: byte(field::KEN),
+            ti: byte(field::TI),
             sgc,
             base_date,
         };
@@ -996,24 +1074,24 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 field: "key length",
             })?;
         // Keep the largest (most recent) TIDs if there are more than N.
-        for _ in 0..count {
-            let [a, b, c] = r.take::<3>("tid")?;
+        for i in 0..count {
+            let [a, b, c] = r.array(field::tid(i), "tid")?;
             let tid = u32::from_be_bytes([0, a, b, c]);
             if decoder.tid_count < N || decoder.tids.iter().min().is_some_and(|&m| m < tid) {
                 decoder.record_tid(tid);
             }
         }
-        for _ in usize::from(count)..usize::from(capacity) {
-            r.take::<3>("tid")?;
-        }
-        let [mask] = r.take::<1>("staging")?;
+        let [mask] = r.array(
+            in_staging(capacity, field::STAGED_MASK..field::STAGED_MASK + 1),
+            "staging",
+        )?;
         if mask > 0x0F {
             return Err(Error::StateField { field: "staging" });
         }
         for (i, slot) in decoder.staging.sections.iter_mut().enumerate() {
-            let b = r.take::<6>("staged section")?;
-            let [a, b2, c, d, e, f] = b;
-            let payload = u64::from_be_bytes([0, 0, a, b2, c, d, e, f]);
+            let [a, b, c, d, e, f] =
+                r.array(in_staging(capacity, field::section(i)), "staged section")?;
+            let payload = u64::from_be_bytes([0, 0, a, b, c, d, e, f]);
             if mask >> i & 1 == 1 {
                 if payload >> 44 != 0 {
                     return Err(Error::StateField {
@@ -1023,7 +1101,8 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 *slot = Some(payload);
             }
         }
-        decoder.staging.since = u64::from_be_bytes(r.take::<8>("staging time")?);
+        decoder.staging.since =
+            u64::from_be_bytes(r.array(in_staging(capacity, field::STAGED_SINCE), "staging time")?);
         Ok(decoder)
     }
 }
@@ -1034,41 +1113,49 @@ fn crc16_bytes(bytes: &[u8]) -> u16 {
     CRC.checksum(bytes)
 }
 
+/// Writes fields of a state image at their place in [`field`].
 struct Writer<'a> {
     out: &'a mut [u8],
-    at: usize,
 }
 
 impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.out.get_mut(self.at..self.at + bytes.len()) {
-            dst.copy_from_slice(bytes);
+    /// Writes `bytes` at `range` (both the same length by construction; writes nothing when
+    /// the range lies outside the buffer, which `save` has sized to the image).
+    fn put(&mut self, range: core::ops::Range<usize>, bytes: &[u8]) {
+        if let Some(dst) = self.out.get_mut(range) {
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d = *s;
+            }
         }
-        self.at += bytes.len();
+    }
+
+    fn byte(&mut self, at: usize, value: u8) {
+        self.put(at..at + 1, &[value]);
     }
 }
 
+/// Reads fields of a state image from their place in [`field`].
 struct Reader<'a> {
     input: &'a [u8],
-    at: usize,
 }
 
 impl Reader<'_> {
-    fn take<const K: usize>(&mut self, field: &'static str) -> Result<[u8; K]> {
-        let got = self
+    /// The `K` bytes at `range` (`range` is `K` long).
+    fn array<const K: usize>(
+        &self,
+        range: core::ops::Range<usize>,
+        field: &'static str,
+    ) -> Result<[u8; K]> {
+        match self
             .input
-            .get(self.at..)
+            .get(range.start..)
             .and_then(|b| b.first_chunk::<K>())
-            .copied();
-        match got {
-            Some(b) => {
-                self.at += K;
-                Ok(b)
-            }
+        {
+            Some(b) => Ok(*b),
             None => Err(Error::Truncated {
                 field,
-                offset: self.at,
-                needed: K - self.input.len().saturating_sub(self.at),
+                offset: range.start,
+                needed: K - self.input.len().saturating_sub(range.start),
             }),
         }
     }
