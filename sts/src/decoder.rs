@@ -18,6 +18,12 @@
 //! 6. The TID is recorded (the smallest entry is replaced when the memory is full) and the token
 //!    accepted.
 //!
+//! With a [`DecoderConfig::lockout`] (off by default), repeated rejected tokens lock token entry:
+//! meter-specific tokens are then refused with [`ResultCode::TokenLockout`] before they are
+//! decrypted, while class 1 tokens still work. IEC 62055-41 does not make this a decoder rule
+//! (it is manufacturer behaviour, reported as result code 15 by meters that have it), so it is a
+//! choice of the meter built on this decoder.
+//!
 //! Key-change tokens carry no TID. Their sections are staged in any order and the new key is
 //! installed only when the set is complete: first and second sections for an 8-byte key (plus the
 //! third with the supply group code when the first has its RES bit set), all four for a 16-byte
@@ -40,6 +46,10 @@ pub const DEFAULT_TID_CAPACITY: usize = 50;
 
 /// The result a meter reports for a token (numbering of the Conlog BEC62 "STS token result"
 /// register; names as in IEC 62055-41 and NectarAPI's decoder errors). An open code point.
+///
+/// Every named code is one this decoder can answer. Code 16 ("token status not ready") is the
+/// status of a virtual token carrier whose last token is still being processed; a decoder that
+/// answers each token before taking the next never has it, so it reads as `Unknown(16)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResultCode {
     /// 1: accepted.
@@ -70,10 +80,8 @@ pub enum ResultCode {
     Crc,
     /// 14: class 1 manufacturer code does not match.
     ManufacturerCode,
-    /// 15: token entry locked out (vendor behaviour; not produced by this decoder).
+    /// 15: token entry locked out after repeated rejected tokens ([`DecoderConfig::lockout`]).
     TokenLockout,
-    /// 16: token status not ready (virtual carriers; not produced by this decoder).
-    NotReady,
     /// Any other value.
     Unknown(u8),
 }
@@ -98,7 +106,6 @@ impl ResultCode {
             13 => Self::Crc,
             14 => Self::ManufacturerCode,
             15 => Self::TokenLockout,
-            16 => Self::NotReady,
             v => Self::Unknown(v),
         }
     }
@@ -122,7 +129,6 @@ impl ResultCode {
             Self::Crc => 13,
             Self::ManufacturerCode => 14,
             Self::TokenLockout => 15,
-            Self::NotReady => 16,
             Self::Unknown(v) => v,
         }
     }
@@ -146,7 +152,6 @@ impl ResultCode {
             Self::Crc => "CRC",
             Self::ManufacturerCode => "manufacturer code",
             Self::TokenLockout => "token lockout",
-            Self::NotReady => "not ready",
             Self::Unknown(_) => "unknown",
         }
     }
@@ -276,6 +281,63 @@ pub struct CreditLimits {
     pub max_balance: i64,
 }
 
+/// Token-entry lockout after repeated rejected tokens ([`ResultCode::TokenLockout`]).
+///
+/// IEC 62055-41 leaves this to the manufacturer; what a meter does is vendor behaviour. This
+/// follows the one public description (a meter vendor's FAQ): after `after_failures` rejected
+/// tokens in a row, meter-specific tokens (classes 0 and 2) are refused unread for `first`;
+/// every further rejected token starts a lockout twice as long as the last, up to `longest`.
+/// Class 1 test/display tokens still work during a lockout. An accepted meter-specific token
+/// (or a staged key-change section) clears the count; so does a power cycle, as the lockout is
+/// not part of the saved state. Times are in the unit of `now` of [`Decoder::handle_token`].
+///
+/// ```
+/// use sts::decoder::Lockout;
+/// // The vendor's figures, with `now` in seconds: 3 wrong entries lock for 10 s, then 20 s,
+/// // 40 s, ... up to 1280 s.
+/// let lockout = Lockout { after_failures: 3, first: 10, longest: 1280 };
+/// assert_eq!(lockout.duration(3), Some(10));
+/// assert_eq!(lockout.duration(5), Some(40));
+/// assert_eq!(lockout.duration(40), Some(1280));
+/// assert_eq!(lockout.duration(2), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// Rejected tokens in a row that start the first lockout (0 counts as 1).
+    pub after_failures: u32,
+    /// The first lockout's length.
+    pub first: u64,
+    /// The longest lockout.
+    pub longest: u64,
+}
+
+impl Lockout {
+    /// How long the lockout after `failures` rejected tokens in a row lasts, or `None` when
+    /// they are too few to lock.
+    #[must_use]
+    pub const fn duration(&self, failures: u32) -> Option<u64> {
+        let threshold = if self.after_failures == 0 {
+            1
+        } else {
+            self.after_failures
+        };
+        if failures < threshold {
+            return None;
+        }
+        let doublings = failures - threshold;
+        let length = if doublings >= 64 {
+            u64::MAX
+        } else {
+            self.first.saturating_mul(1 << doublings)
+        };
+        Some(if length < self.longest {
+            length
+        } else {
+            self.longest
+        })
+    }
+}
+
 /// What the meter supports and how it bounds credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecoderConfig {
@@ -303,6 +365,8 @@ pub struct DecoderConfig {
     /// Staged key-change sections older than this (in the unit of `now`) are dropped; `None`
     /// keeps them until the set completes.
     pub kct_timeout: Option<u64>,
+    /// Token-entry lockout after repeated rejected tokens; `None` (the default) never locks.
+    pub lockout: Option<Lockout>,
 }
 
 impl Default for DecoderConfig {
@@ -324,6 +388,7 @@ impl Default for DecoderConfig {
                 max_balance: 100_000_000_000_000,
             },
             kct_timeout: None,
+            lockout: None,
         }
     }
 }
@@ -407,6 +472,10 @@ pub struct Decoder<'t, const N: usize = DEFAULT_TID_CAPACITY> {
     tid_count: usize,
     staging: Staging,
     config: DecoderConfig,
+    /// Rejected tokens in a row (for [`DecoderConfig::lockout`]; not saved).
+    failures: u32,
+    /// Meter-specific tokens are refused before this time.
+    locked_until: Option<u64>,
 }
 
 impl<const N: usize> core::fmt::Debug for Decoder<'_, N> {
@@ -544,6 +613,8 @@ impl<'t, const N: usize> Decoder<'t, N> {
             tid_count: 0,
             staging: Staging::default(),
             config,
+            failures: 0,
+            locked_until: None,
         })
     }
 
@@ -575,6 +646,12 @@ impl<'t, const N: usize> Decoder<'t, N> {
             .iter()
             .take(self.tid_count)
             .map(|&t| Tid::from_bits(t))
+    }
+
+    /// The end of the token-entry lockout in force at `now` ([`DecoderConfig::lockout`]).
+    #[must_use]
+    pub fn locked_until(&self, now: u64) -> Option<u64> {
+        self.locked_until.filter(|&until| now < until)
     }
 
     /// The staged key-change sections (bit 0 = 1st, 1 = 2nd, 2 = 3rd, 3 = 4th).
@@ -634,13 +711,45 @@ impl<'t, const N: usize> Decoder<'t, N> {
     /// Processes the digits of one token at time `now` (any monotonic unit, only compared with
     /// [`DecoderConfig::kct_timeout`]); `balance` gives the current value of a credit register.
     ///
-    /// The decoder's state changes when the token is accepted or staged, and when staged
-    /// key-change sections are dropped (timeout, or a completed set refused for its key type).
+    /// The decoder's state changes when the token is accepted or staged, when staged
+    /// key-change sections are dropped (timeout, or a completed set refused for its key type),
+    /// and with a [`DecoderConfig::lockout`], when a token is rejected.
     pub fn handle_token(
         &mut self,
         digits: &[u8],
         now: u64,
         balance: impl Fn(Register) -> i64,
+    ) -> Outcome {
+        let outcome = self.handle_unlocked(digits, now, &balance);
+        let Some(lockout) = self.config.lockout else {
+            return outcome;
+        };
+        match &outcome {
+            Outcome::Rejected {
+                code: ResultCode::TokenLockout,
+                ..
+            } => {}
+            Outcome::Rejected { .. } => {
+                self.failures = self.failures.saturating_add(1);
+                if let Some(length) = lockout.duration(self.failures) {
+                    self.locked_until = Some(now.saturating_add(length));
+                }
+            }
+            Outcome::Accepted { token, .. } | Outcome::KeyChangePending { token, .. } => {
+                if token.class() != TokenClass::NonMeterSpecific {
+                    self.failures = 0;
+                    self.locked_until = None;
+                }
+            }
+        }
+        outcome
+    }
+
+    fn handle_unlocked(
+        &mut self,
+        digits: &[u8],
+        now: u64,
+        balance: &dyn Fn(Register) -> i64,
     ) -> Outcome {
         if let Some(timeout) = self.config.kct_timeout
             && self.staging.mask() != 0
@@ -654,12 +763,16 @@ impl<'t, const N: usize> Decoder<'t, N> {
         if number.class() == TokenClass::Reserved {
             return Outcome::reject(ResultCode::Format, None);
         }
+        // During a lockout only class 1 tokens, which are not encrypted, are read.
+        if number.class() != TokenClass::NonMeterSpecific && self.locked_until(now).is_some() {
+            return Outcome::reject(ResultCode::TokenLockout, None);
+        }
         let token = match self.cipher.decode(number) {
             Ok(d) => d.token,
             Err(Error::BadCrc { .. }) => return Outcome::reject(ResultCode::Crc, None),
             Err(_) => return Outcome::reject(ResultCode::Format, None),
         };
-        self.dispatch(token, now, &balance)
+        self.dispatch(token, now, balance)
     }
 
     fn dispatch(

@@ -1,7 +1,7 @@
 //! The meter-side decoder: result codes, TID memory, key-change staging, limits, persistence,
 //! and end-to-end runs against the vending side and the compliance-test tokens.
 
-use sts::decoder::{Action, Decoder, DecoderConfig, MeterKey, Outcome, ResultCode};
+use sts::decoder::{Action, Decoder, DecoderConfig, Lockout, MeterKey, Outcome, ResultCode};
 use sts::vend::{KeyChange, TokenData, TokenIssuer};
 use sts::{
     Algorithm, BaseDate, CurrencyAmount, DateTime, DecoderKey, Dkga04, Error, KeyGenerator,
@@ -846,4 +846,111 @@ fn state_image_format_is_stable() {
             ..
         }
     ));
+}
+
+#[test]
+fn no_lockout_by_default() {
+    // IEC 62055-41 has no lockout rule: without a configured lockout nothing ever locks.
+    let mut d = sample_decoder::<8>(KeyType::Dutk, 255);
+    let bad = digits(TokenNumber::from_parts(
+        TokenClass::TransferCredit,
+        0x1234_5678,
+    ));
+    for now in 0..20 {
+        assert_eq!(d.handle_token(&bad, now, zero).code(), ResultCode::Crc);
+    }
+    assert_eq!(d.locked_until(20), None);
+    assert_eq!(feed(&mut d, &credit(100, 1)).code(), ResultCode::Accept);
+}
+
+#[test]
+fn lockout_after_repeated_rejections() {
+    // The lockout of a meter vendor's FAQ (notes: vendor behaviour, result code 15), scaled:
+    // 3 rejected tokens lock for 10, each further one doubles the time up to 40.
+    let mut d = sample_decoder::<8>(KeyType::Dutk, 255);
+    d.set_config(DecoderConfig {
+        lockout: Some(Lockout {
+            after_failures: 3,
+            first: 10,
+            longest: 40,
+        }),
+        ..DecoderConfig::default()
+    });
+    let bad = digits(TokenNumber::from_parts(
+        TokenClass::TransferCredit,
+        0x1234_5678,
+    ));
+    let good = |tid| digits(sample_cipher().encode(&credit(tid, 1)).unwrap());
+    let test = digits(
+        sts::cipher::encode_unencrypted(&TokenRepr::InitiateMeterTest1 {
+            control: 1,
+            manufacturer_code: 0,
+        })
+        .unwrap(),
+    );
+    // Two rejections (a CRC and a format failure) do not lock yet; the third does.
+    assert_eq!(d.handle_token(&bad, 0, zero).code(), ResultCode::Crc);
+    assert_eq!(d.handle_token(b"123", 0, zero).code(), ResultCode::Format);
+    assert_eq!(d.locked_until(0), None);
+    assert_eq!(d.handle_token(&bad, 0, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(0), Some(10));
+    // Locked: a valid meter-specific token is refused unread and its TID is not recorded; a
+    // class 1 token still works and does not end the lockout.
+    assert_eq!(
+        d.handle_token(&good(100), 5, zero),
+        Outcome::Rejected {
+            code: ResultCode::TokenLockout,
+            token: None
+        }
+    );
+    assert_eq!(d.tids().count(), 0);
+    assert_eq!(d.handle_token(&test, 6, zero).code(), ResultCode::Accept);
+    assert_eq!(d.locked_until(9), Some(10));
+    // At the end of the lockout the token is accepted, which clears the count.
+    assert_eq!(d.locked_until(10), None);
+    assert_eq!(
+        d.handle_token(&good(100), 10, zero).code(),
+        ResultCode::Accept
+    );
+    assert_eq!(d.handle_token(&bad, 11, zero).code(), ResultCode::Crc);
+    assert_eq!(d.handle_token(&bad, 11, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(11), None);
+    // Three in a row again: 10; the next rejection after it 20, then 40, and 40 at most. A
+    // token already used counts as a rejection too.
+    assert_eq!(
+        d.handle_token(&good(100), 20, zero).code(),
+        ResultCode::Used
+    );
+    assert_eq!(d.locked_until(20), Some(30));
+    assert_eq!(
+        d.handle_token(&good(101), 29, zero).code(),
+        ResultCode::TokenLockout
+    );
+    assert_eq!(d.handle_token(&bad, 30, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(30), Some(50));
+    assert_eq!(d.handle_token(&bad, 50, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(50), Some(90));
+    assert_eq!(d.handle_token(&bad, 90, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(90), Some(130));
+    // A power cycle (restore from the saved state) forgets the lockout.
+    let mut image = [0u8; Decoder::<'static, 8>::STATE_LEN];
+    d.save(&mut image).unwrap();
+    let mut r: Decoder<'_, 8> =
+        Decoder::restore(&image, Algorithm::Ea07(&SAMPLE_TABLES), *d.config()).unwrap();
+    assert_eq!(r.locked_until(91), None);
+    assert_eq!(
+        r.handle_token(&good(101), 91, zero).code(),
+        ResultCode::Accept
+    );
+}
+
+#[test]
+fn result_codes_are_the_meter_numbers() {
+    // W9 numbering: 15 is the lockout; 16 (virtual carrier not ready) is not a decoder result.
+    assert_eq!(ResultCode::from_u8(15), ResultCode::TokenLockout);
+    assert_eq!(ResultCode::TokenLockout.value(), 15);
+    assert_eq!(ResultCode::from_u8(16), ResultCode::Unknown(16));
+    for v in 0..=255 {
+        assert_eq!(ResultCode::from_u8(v).value(), v);
+    }
 }
