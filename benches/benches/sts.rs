@@ -144,7 +144,7 @@ fn parts(c: &mut Criterion) {
     g.bench_function("dkga04_ea11", |b| {
         b.iter(|| {
             dkga04
-                .derive(black_box(&p), sts::EncryptionAlgorithm::Ea11)
+                .derive(black_box(&p), sts::AlgorithmCode::Ea11)
                 .unwrap()
         })
     });

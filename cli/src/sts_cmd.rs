@@ -7,9 +7,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
 use sts::vend::{KeyChange, TokenData, TokenIssuer};
 use sts::{
-    Algorithm, BaseDate, DateTime, DecodedToken, DecoderKey, Dkga02, Dkga04, EncryptionAlgorithm,
-    KeyGenerator, KeyType, MeterKeyParams, Pan, Register, StaTables, Tid, TokenCipher, TokenRepr,
-    Utility, VendingKey, sta::SAMPLE_TABLES,
+    Algorithm, AlgorithmCode, BaseDate, DateTime, DecodedToken, DecoderKey, Dkga02, Dkga04,
+    KeyGenerator, KeyType, MeterKeyParams, Pan, Register, StaTables, Tid, TokenCipher, TokenNumber,
+    TokenRepr, Utility, VendingKey,
+    cipher::{decode_unencrypted, encode_unencrypted},
+    sta::SAMPLE_TABLES,
 };
 
 use crate::Failure;
@@ -52,9 +54,11 @@ pub struct KeyArgs {
     /// Decoder key generation algorithm.
     #[arg(long, value_parser = ["02", "04"])]
     dkga: Option<String>,
-    /// Base date of the meter's TIDs (and a DKGA04 input).
-    #[arg(long, default_value_t = 1993, value_parser = parse_base_date)]
-    base_date: u16,
+    /// Base date of the meter's TIDs (and a DKGA04 input). Default: the base date in force at
+    /// the issue time (generate) or now: 1993 until the TID rollover of 2024-11-24 20:15, 2014
+    /// after it.
+    #[arg(long, value_parser = parse_base_date)]
+    base_date: Option<u16>,
     /// Encryption algorithm.
     #[arg(long, default_value = "07", value_parser = ["07", "7", "09", "9", "11"])]
     ea: String,
@@ -255,16 +259,26 @@ pub fn run(cmd: StsCommand, out: &mut dyn Write) -> Result<(), Failure> {
     }
 }
 
-fn ea_of(args: &KeyArgs) -> EncryptionAlgorithm {
+fn ea_of(args: &KeyArgs) -> AlgorithmCode {
     match args.ea.as_str() {
-        "09" | "9" => EncryptionAlgorithm::Ea09,
-        "11" => EncryptionAlgorithm::Ea11,
-        _ => EncryptionAlgorithm::Ea07,
+        "09" | "9" => AlgorithmCode::Ea09,
+        "11" => AlgorithmCode::Ea11,
+        _ => AlgorithmCode::Ea07,
     }
 }
 
-fn base_date_of(args: &KeyArgs) -> BaseDate {
-    BaseDate::from_year(args.base_date).unwrap_or(BaseDate::Y1993)
+/// The meter's base date: `--base-date`, or the one in force at `at` (the time of use).
+fn base_date_of(args: &KeyArgs, at: DateTime) -> Result<BaseDate, Failure> {
+    match args.base_date {
+        Some(year) => BaseDate::from_year(year)
+            .ok_or_else(|| Failure(format!("base date {year}: must be 1993, 2014 or 2035"))),
+        None => BaseDate::in_force_at(at).ok_or_else(|| {
+            Failure(format!(
+                "no base date is in force at {at} (the last, 2035, ends {}); give --base-date",
+                BaseDate::Y2035.rollover()
+            ))
+        }),
+    }
 }
 
 /// Reads one table set of the STA table file.
@@ -311,13 +325,13 @@ fn tables_of(args: &KeyArgs) -> Result<Option<StaTables>, Failure> {
 
 fn algorithm<'t>(args: &KeyArgs, tables: &'t Option<StaTables>) -> Algorithm<'t> {
     match ea_of(args) {
-        EncryptionAlgorithm::Ea07 => Algorithm::Ea07(tables.as_ref().unwrap_or(&SAMPLE_TABLES)),
-        EncryptionAlgorithm::Ea09 => Algorithm::Ea09,
-        EncryptionAlgorithm::Ea11 => Algorithm::Ea11,
+        AlgorithmCode::Ea07 => Algorithm::Ea07(tables.as_ref().unwrap_or(&SAMPLE_TABLES)),
+        AlgorithmCode::Ea09 => Algorithm::Ea09,
+        AlgorithmCode::Ea11 => Algorithm::Ea11,
     }
 }
 
-fn params_of(args: &KeyArgs) -> Result<MeterKeyParams, Failure> {
+fn params_of(args: &KeyArgs, base_date: BaseDate) -> Result<MeterKeyParams, Failure> {
     let missing = |what: &str| Failure(format!("--{what} is required with --vending-key"));
     let pan_text = args.pan.as_deref().ok_or_else(|| missing("pan"))?;
     let pan = if pan_text.len() == 18 {
@@ -333,7 +347,7 @@ fn params_of(args: &KeyArgs) -> Result<MeterKeyParams, Failure> {
         sgc: args.sgc.ok_or_else(|| missing("sgc"))?,
         ti: args.ti.ok_or_else(|| missing("ti"))?,
         krn: args.krn.ok_or_else(|| missing("krn"))?,
-        base_date: base_date_of(args),
+        base_date,
     })
 }
 
@@ -349,33 +363,62 @@ fn generator_of(args: &KeyArgs) -> Result<KeyGenerator, Failure> {
 }
 
 /// The decoder key: `--key`, or derived from the vending key.
-fn decoder_key(args: &KeyArgs) -> Result<DecoderKey, Failure> {
+fn decoder_key(args: &KeyArgs, base_date: BaseDate) -> Result<DecoderKey, Failure> {
     if let Some(hex) = &args.key {
         return DecoderKey::from_hex(hex).map_err(|e| Failure(format!("decoder key: {e}")));
     }
     let generator = generator_of(args)?;
-    Ok(generator.derive(&params_of(args)?, ea_of(args))?)
+    Ok(generator.derive(&params_of(args, base_date)?, ea_of(args))?)
 }
 
 fn warn_sample(args: &KeyArgs) {
-    if ea_of(args) == EncryptionAlgorithm::Ea07 && args.sta_set == StaSet::Sample {
+    if ea_of(args) == AlgorithmCode::Ea07 && args.sta_set == StaSet::Sample {
         eprintln!(
             "meterkit: note: EA07 with the IEC sample STA tables (test tables, not production)"
         );
     }
 }
 
+/// Whether the arguments name a key (`--key`, or `--vending-key` with the meter's identity).
+fn has_key(args: &KeyArgs) -> bool {
+    args.key.is_some() || args.vending_key.is_some()
+}
+
 fn decode(args: &DecodeArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    // Class 1 tokens are not encrypted (IEC 62055-41 6.3): they decode without a key, and
+    // with one. Classes 0 and 2 need the meter's key.
     let tables = tables_of(&args.key)?;
-    let key = decoder_key(&args.key)?;
-    let cipher = TokenCipher::new(algorithm(&args.key, &tables), &key)?;
-    warn_sample(&args.key);
-    let base = base_date_of(&args.key);
+    let base = base_date_of(&args.key, now_utc()?)?;
+    let cipher = if has_key(&args.key) {
+        let key = decoder_key(&args.key, base)?;
+        Some(TokenCipher::new(algorithm(&args.key, &tables), &key)?)
+    } else {
+        None
+    };
+    let mut warned = false;
     for text in &args.tokens {
-        let decoded = cipher
-            .decode_str(text)
+        let number: TokenNumber = text
+            .parse()
             .map_err(|e| Failure(format!("{text:?}: {e}")))?;
-        let fields = token_json(&decoded, cipher.algorithm(), base);
+        let decoded = if number.class().is_encrypted() {
+            let cipher = cipher.as_ref().ok_or_else(|| {
+                Failure(format!(
+                    "{text:?}: a class {} token is encrypted: give --key HEX, or --vending-key \
+                     HEX with the meter's identity (only class 1 tokens decode without a key)",
+                    number.class().bits()
+                ))
+            })?;
+            if !warned {
+                warn_sample(&args.key);
+                warned = true;
+            }
+            cipher.decode(number)
+        } else {
+            decode_unencrypted(number)
+        }
+        .map_err(|e| Failure(format!("{text:?}: {e}")))?;
+        let ea = cipher.as_ref().map(TokenCipher::algorithm_code);
+        let fields = token_json(&decoded, ea, base);
         if args.json {
             writeln!(out, "{}", Value::Object(fields))?;
         } else {
@@ -410,7 +453,10 @@ fn amount_json(unit: &str, scale: i32, raw: i128) -> Value {
 }
 
 /// The fields of a decoded token, named as in the shared STS vector records.
-fn token_json(d: &DecodedToken, ea: EncryptionAlgorithm, base: BaseDate) -> Map<String, Value> {
+///
+/// `ea` is the algorithm the token was decrypted with; `None` for a class 1 token decoded
+/// without a key.
+fn token_json(d: &DecodedToken, ea: Option<AlgorithmCode>, base: BaseDate) -> Map<String, Value> {
     let mut m = Map::new();
     let t = &d.token;
     m.insert("token".into(), d.number.to_string().into());
@@ -419,10 +465,9 @@ fn token_json(d: &DecodedToken, ea: EncryptionAlgorithm, base: BaseDate) -> Map<
     m.insert("token_type".into(), t.token_type().into());
     m.insert(
         "encryption_algorithm".into(),
-        if d.class.is_encrypted() {
-            ea.code_str().into()
-        } else {
-            Value::Null
+        match ea {
+            Some(ea) if d.class.is_encrypted() => ea.code_str().into(),
+            _ => Value::Null,
         },
     );
     m.insert(
@@ -533,7 +578,7 @@ fn token_json(d: &DecodedToken, ea: EncryptionAlgorithm, base: BaseDate) -> Map<
         }
         TokenRepr::Set3rdSectionDecoderKey { sgc_part, key_part } => {
             match (ea, t.third_section_sgc()) {
-                (EncryptionAlgorithm::Ea11, _) | (_, None) => {
+                (Some(AlgorithmCode::Ea11), _) | (_, None) => {
                     m.insert("sgc_low12".into(), hex(sgc_part.into(), 4));
                     m.insert("nk_bytes_4_7".into(), hex(key_part.into(), 8));
                 }
@@ -591,7 +636,7 @@ fn keygen(args: &KeygenArgs, out: &mut dyn Write) -> Result<(), Failure> {
         ));
     }
     let generator = generator_of(&args.key)?;
-    let params = params_of(&args.key)?;
+    let params = params_of(&args.key, base_date_of(&args.key, now_utc()?)?)?;
     let ea = ea_of(&args.key);
     let key = generator.derive(&params, ea)?;
     if !args.json {
@@ -713,25 +758,72 @@ fn now_utc() -> Result<DateTime, Failure> {
     Ok(DateTime::from_unix_seconds(secs)?)
 }
 
+/// Class 1 test/display tokens: not encrypted (IEC 62055-41 6.3), so no key is needed.
+fn generate_test(
+    args: &GenerateArgs,
+    control: &str,
+    manufacturer_code: u16,
+    four_digit: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let control = u64::from_str_radix(control, 16)
+        .map_err(|_| Failure(format!("control {control:?}: expected hex")))?;
+    let repr = if four_digit || manufacturer_code > 99 {
+        TokenRepr::InitiateMeterTest2 {
+            control: u32::try_from(control)
+                .map_err(|_| Failure("control has more than 28 bits".into()))?,
+            manufacturer_code,
+        }
+    } else {
+        TokenRepr::InitiateMeterTest1 {
+            control,
+            manufacturer_code: manufacturer_code as u8,
+        }
+    };
+    let number = encode_unencrypted(&repr)?;
+    for _ in 0..args.count {
+        if args.json {
+            let d = decode_unencrypted(number)?;
+            let fields = token_json(&d, None, base_date_of(&args.key, now_utc()?)?);
+            writeln!(out, "{}", Value::Object(fields))?;
+        } else {
+            writeln!(out, "{number}")?;
+        }
+    }
+    Ok(())
+}
+
 fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if let GenerateWhat::Test {
+        control,
+        manufacturer_code,
+        four_digit,
+    } = &args.what
+    {
+        return generate_test(args, control, *manufacturer_code, *four_digit, out);
+    }
     let tables = tables_of(&args.key)?;
     let alg = algorithm(&args.key, &tables);
-    let key = decoder_key(&args.key)?;
-    let base = base_date_of(&args.key);
+    let at = match &args.at {
+        Some(text) => text.parse::<DateTime>()?,
+        None => now_utc()?,
+    };
+    let base = base_date_of(&args.key, at)?;
+    let key = decoder_key(&args.key, base)?;
     let mut issuer = TokenIssuer::new(alg, &key, base, args.ken)?
         .with_last_tid(args.last_tid.map(Tid::new).transpose()?);
     if let Some(kt) = args.key.kt.and_then(KeyType::new) {
         issuer = issuer.with_key_type(kt);
     }
     warn_sample(&args.key);
-    let at = match &args.at {
-        Some(text) => text.parse::<DateTime>()?,
-        None => now_utc()?,
-    };
-    let mut emit = |issued: sts::TokenNumber| -> Result<(), Failure> {
+    let mut emit = |issued: TokenNumber| -> Result<(), Failure> {
         if args.json {
             let d = issuer_decode(&alg, &key, issued)?;
-            writeln!(out, "{}", Value::Object(token_json(&d, alg.code(), base)))?;
+            writeln!(
+                out,
+                "{}",
+                Value::Object(token_json(&d, Some(alg.code()), base))
+            )?;
         } else {
             writeln!(out, "{issued}")?;
         }
@@ -767,30 +859,12 @@ fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
         GenerateWhat::TariffRate { rate } => TokenData::TariffRate { rate: *rate },
         GenerateWhat::WaterFactor { factor } => TokenData::WaterMeterFactor { factor: *factor },
         GenerateWhat::ClearTamper => TokenData::ClearTamper,
+        // Handled before the key is read; kept here so that the match stays exhaustive.
         GenerateWhat::Test {
             control,
             manufacturer_code,
             four_digit,
-        } => {
-            let control = u64::from_str_radix(control, 16)
-                .map_err(|_| Failure(format!("control {control:?}: expected hex")))?;
-            let repr = if *four_digit || *manufacturer_code > 99 {
-                TokenRepr::InitiateMeterTest2 {
-                    control: u32::try_from(control)
-                        .map_err(|_| Failure("control has more than 28 bits".into()))?,
-                    manufacturer_code: *manufacturer_code,
-                }
-            } else {
-                TokenRepr::InitiateMeterTest1 {
-                    control,
-                    manufacturer_code: *manufacturer_code as u8,
-                }
-            };
-            for _ in 0..args.count {
-                emit(sts::cipher::encode_unencrypted(&repr)?)?;
-            }
-            return Ok(());
-        }
+        } => return generate_test(args, control, *manufacturer_code, *four_digit, out),
         GenerateWhat::KeyChange {
             new_key,
             new_kt,
@@ -831,7 +905,7 @@ fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Failure> {
 fn issuer_decode(
     alg: &Algorithm<'_>,
     key: &DecoderKey,
-    number: sts::TokenNumber,
+    number: TokenNumber,
 ) -> Result<DecodedToken, Failure> {
     Ok(TokenCipher::new(*alg, key)?.decode(number)?)
 }

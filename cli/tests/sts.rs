@@ -83,6 +83,8 @@ fn decode_json_matches_vectors() {
         EA11_KEY,
         "--ea",
         "11",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     let got = json_lines(&out);
@@ -102,6 +104,165 @@ fn decode_json_matches_vectors() {
     assert_fields(&json_lines(&out)[0], &serde_json::from_str(CLASS1).unwrap());
 }
 
+// STS 531-1-0-02 CTSA02 step 2 (…_0_02_CTSA02.java:45): class 1 subclass 1, 4-digit
+// manufacturer code (TOK-N02-CTSA02-02).
+const CLASS1_SUB1: &str = r#"{"token": "02305843005052951967", "class": 1, "subclass": 1,
+  "token_type": "InitiateMeterTest/Display 2", "encryption_algorithm": null,
+  "control": "0fffffff", "manufacturer_code": "0000", "token_66bit": "001fffffff08001d9f",
+  "ciphertext_block": "1fffffff00001d9f", "plaintext_block": "1fffffff00001d9f", "crc": "1d9f",
+  "crc_kind": "crc"}"#;
+
+/// A class 1 token of every subclass with the fields `meterkit sts decode --json` must show.
+/// Subclasses 0 and 1 are the compliance vectors above. No public vector exists for
+/// subclasses 2–15 (1/2 is the STS 202-5 extended token read, whose tokens in STS 531-1-07
+/// CTSA24 are not transcribed; 3–15 are reserved/proprietary): they are built with the
+/// library's encoder (`sts::cipher::encode_unencrypted`) and decoded back through the binary.
+fn class1_tokens() -> Vec<(String, Value)> {
+    let mut tokens = vec![
+        (
+            "56493153725450313471".to_string(),
+            serde_json::from_str(CLASS1).unwrap(),
+        ),
+        (
+            "02305843005052951967".to_string(),
+            serde_json::from_str(CLASS1_SUB1).unwrap(),
+        ),
+    ];
+    for subclass in 2u8..16 {
+        let payload = 0x0a5_c3f0_1234 ^ u64::from(subclass) << 36;
+        let repr = sts::TokenRepr::Other {
+            class: sts::TokenClass::NonMeterSpecific,
+            subclass,
+            payload,
+        };
+        let number = sts::cipher::encode_unencrypted(&repr).unwrap();
+        let block =
+            (u64::from(subclass) << 60) | (payload << 16) | u64::from(number.block() as u16);
+        let token_type = if subclass == 2 {
+            "ExtendedTokenRead"
+        } else {
+            "Reserved/proprietary"
+        };
+        tokens.push((
+            number.to_string(),
+            serde_json::json!({
+                "token": number.to_string(), "class": 1, "subclass": subclass,
+                "token_type": token_type, "encryption_algorithm": null,
+                "ciphertext_block": format!("{block:016x}"),
+                "plaintext_block": format!("{block:016x}"),
+                "payload": format!("{payload:011x}"), "crc_kind": "crc",
+            }),
+        ));
+    }
+    tokens
+}
+
+#[test]
+fn decode_class1_needs_no_key() {
+    // Class 1 tokens are not encrypted (IEC 62055-41 6.3): every subclass decodes with no key,
+    // with a decoder key of either length, and with a vending key, to the same fields.
+    let with_key: [&[&str]; 4] = [
+        &[],
+        &["--key", EA11_KEY, "--ea", "11"],
+        &["--key", "0abc12def3456789"],
+        &[
+            "--vending-key",
+            "abababababababab",
+            "--pan",
+            "600727000000000009",
+            "--kt",
+            "2",
+            "--sgc",
+            "123456",
+            "--ti",
+            "1",
+            "--krn",
+            "1",
+            "--dkga",
+            "02",
+        ],
+    ];
+    let tokens = class1_tokens();
+    for key in with_key {
+        for (token, expected) in &tokens {
+            let mut args = vec!["sts", "decode", token.as_str(), "--json"];
+            args.extend_from_slice(key);
+            let got = json_lines(&meterkit(&args));
+            assert_eq!(got.len(), 1, "{args:?}");
+            assert_fields(&got[0], expected);
+            let mut args = vec!["sts", "decode", token.as_str()];
+            args.extend_from_slice(key);
+            let tree = stdout(&meterkit(&args));
+            let subclass = &expected["subclass"];
+            assert!(tree.starts_with(&format!("{token}\n")), "{args:?}: {tree}");
+            assert!(
+                tree.contains(&format!("  subclass: {subclass}\n")),
+                "{tree}"
+            );
+            assert!(tree.contains("  encryption_algorithm: null\n"), "{tree}");
+            let field = if expected.get("payload").is_some() {
+                "payload"
+            } else {
+                "control"
+            };
+            let value = expected[field].as_str().unwrap();
+            assert!(tree.contains(&format!("  {field}: {value}\n")), "{tree}");
+        }
+    }
+}
+
+#[test]
+fn decode_without_key_refuses_encrypted_tokens() {
+    // A class 1 token decodes; the class 0 token after it needs the key and says so.
+    let out = meterkit(&[
+        "sts",
+        "decode",
+        "56493153725450313471",
+        "59386323472137426967",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("class 0 token is encrypted: give --key HEX"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("56493153725450313471\n"));
+    // With the key both decode, class 1 without an algorithm, class 0 with EA11.
+    let got = json_lines(&meterkit(&[
+        "sts",
+        "decode",
+        "56493153725450313471",
+        "59386323472137426967",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--json",
+    ]));
+    assert_fields(&got[0], &serde_json::from_str(CLASS1).unwrap());
+    assert_eq!(got[1]["encryption_algorithm"], "11");
+}
+
+#[test]
+fn generate_class1_needs_no_key() {
+    // TOK-N02-CTSA02-01 and -02, generated with no key and decoded back.
+    let out = meterkit(&["sts", "generate", "test", "--control", "fffffffff"]);
+    assert_eq!(stdout(&out), "56493153725450313471\n");
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--json",
+        "test",
+        "--control",
+        "fffffff",
+        "--four-digit",
+    ]);
+    assert_fields(
+        &json_lines(&out)[0],
+        &serde_json::from_str(CLASS1_SUB1).unwrap(),
+    );
+}
+
 #[test]
 fn decode_tree() {
     let out = stdout(&meterkit(&[
@@ -112,6 +273,8 @@ fn decode_tree() {
         EA11_KEY,
         "--ea",
         "11",
+        "--base-date",
+        "1993",
     ]));
     assert!(out.starts_with("59386323472137426967\n"), "{out}");
     assert!(out.contains("  amount: 0.1 kWh (raw 1, 10^-1)\n"), "{out}");
@@ -142,6 +305,8 @@ fn decode_with_vending_key() {
         "04",
         "--ea",
         "11",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     assert_fields(
@@ -167,6 +332,8 @@ fn decode_ea07_with_production_tables() {
         path,
         "--sta-set",
         "real",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     let got = json_lines(&out);
@@ -195,6 +362,8 @@ fn decode_ea07_with_production_tables() {
         path,
         "--sta-set",
         "real",
+        "--base-date",
+        "1993",
         "--json",
     ]);
     assert_fields(
@@ -390,6 +559,8 @@ fn generate_batch_json_round_trips() {
     ]);
     let got = json_lines(&out);
     assert_eq!(got.len(), 3);
+    // Issued before the rollover: the base date in force then, 1993, is the default.
+    assert!(got.iter().all(|v| v["tid_base_date"] == 1993), "{got:?}");
     // The reserved minute 00:01 is skipped; the batch takes successive minutes.
     let times: Vec<&str> = got
         .iter()
@@ -411,10 +582,95 @@ fn generate_batch_json_round_trips() {
             token,
             "--key",
             "0abc12def3456789",
+            "--base-date",
+            "1993",
             "--json",
         ]));
         assert_eq!(&back[0], v);
     }
+}
+
+/// Now, to the minute, as `YYYY-MM-DDTHH:MM`, `offset` seconds from now.
+fn now_text(offset: u64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    sts::DateTime::from_unix_seconds(secs + offset)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn generate_now_uses_the_base_date_in_force() {
+    // Since the TID rollover of 2024-11-24 20:15 the 1993 base date has no TIDs left
+    // (sts.org.za "TID" page; STSA TID-rollover FAQ): the default is 2014.
+    let before = now_text(0);
+    let args = [
+        "sts", "generate", "--key", EA11_KEY, "--ea", "11", "credit", "--amount", "12.5",
+    ];
+    let token = stdout(&meterkit(&args)).trim().to_string();
+    // One minute of slack for the reserved minute 00:01, one for the clock moving on.
+    let after = now_text(120);
+    assert_eq!(token.len(), 20, "{token}");
+    let back = json_lines(&meterkit(&[
+        "sts", "decode", &token, "--key", EA11_KEY, "--ea", "11", "--json",
+    ]));
+    let v = &back[0];
+    assert_eq!(v["tid_base_date"], 2014, "{v}");
+    let at = v["tid_datetime"].as_str().unwrap();
+    assert!(
+        before.as_str() <= at && at <= after.as_str(),
+        "{before} <= {at} <= {after}"
+    );
+    assert_eq!(v["amount"]["value"], "12.5");
+    // --json of generate shows the same.
+    let mut json_args = args.to_vec();
+    json_args.insert(6, "--json");
+    let v = &json_lines(&meterkit(&json_args))[0];
+    assert_eq!(v["tid_base_date"], 2014, "{v}");
+}
+
+#[test]
+fn generate_at_uses_the_base_date_in_force_then() {
+    for (at, base, tid) in [
+        // The last minute of base date 1993 is TID 0xFFFFFF.
+        ("2024-11-24T20:15", 1993, 0xFF_FFFF),
+        // The next minute is on base date 2014: 3980 days and 20:16 after 2014-01-01.
+        ("2024-11-24T20:16", 2014, 3980 * 1440 + 20 * 60 + 16),
+        ("2026-12-06T10:00", 2014, 6_800_280),
+    ] {
+        let v = &json_lines(&meterkit(&[
+            "sts", "generate", "--key", EA11_KEY, "--ea", "11", "--at", at, "--json", "credit",
+            "--amount", "12.5",
+        ]))[0];
+        assert_eq!(v["tid_base_date"], base, "{at}: {v}");
+        assert_eq!(v["tid"], tid, "{at}: {v}");
+        assert_eq!(v["tid_datetime"], at, "{v}");
+    }
+    // A meter still on base date 1993 cannot get a token after the rollover: the error says
+    // which base date applies and that the key-change set comes first.
+    let out = meterkit(&[
+        "sts",
+        "generate",
+        "--key",
+        EA11_KEY,
+        "--ea",
+        "11",
+        "--base-date",
+        "1993",
+        "--at",
+        "2026-12-06T10:00",
+        "credit",
+        "--amount",
+        "12.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2026-12-06T10:00 is outside the TID range of base date 1993: base date 2014 applies to it; a meter still on base date 1993 needs its key-change set with base date 2014"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -13,9 +13,11 @@ use crate::misty1::Misty1;
 use crate::sta::{StaKey, StaTables};
 use crate::token::TokenRepr;
 
-/// The code of an encryption algorithm (IEC 62055-41 6.5.3; the `EA` input of DKGA04).
+/// The code of an encryption algorithm, 07, 09 or 11 (IEC 62055-41 6.5.3), without its
+/// parameters: what a decoder key is derived for (the `EA` input of DKGA04), saved in a
+/// decoder state and printed. [`Algorithm`] is the algorithm ready to use, with its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EncryptionAlgorithm {
+pub enum AlgorithmCode {
     /// EA07: the Standard Transfer Algorithm, 64-bit key.
     Ea07 = 7,
     /// EA09: DEA (single DES), 64-bit key. No public token vectors exist.
@@ -24,7 +26,7 @@ pub enum EncryptionAlgorithm {
     Ea11 = 11,
 }
 
-impl EncryptionAlgorithm {
+impl AlgorithmCode {
     /// The algorithm of code 7, 9 or 11.
     #[must_use]
     pub const fn from_code(code: u8) -> Option<Self> {
@@ -62,7 +64,8 @@ impl EncryptionAlgorithm {
     }
 }
 
-/// An encryption algorithm with its parameters: EA07 needs the STA tables.
+/// An encryption algorithm ready to use: its [`AlgorithmCode`] with the parameters the code
+/// needs (EA07: the STA tables; EA09 and EA11 have none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm<'t> {
     /// EA07 (STA) with these substitution/permutation tables.
@@ -74,13 +77,13 @@ pub enum Algorithm<'t> {
 }
 
 impl Algorithm<'_> {
-    /// The algorithm's code.
+    /// The algorithm's code, without its parameters.
     #[must_use]
-    pub const fn code(self) -> EncryptionAlgorithm {
+    pub const fn code(self) -> AlgorithmCode {
         match self {
-            Self::Ea07(_) => EncryptionAlgorithm::Ea07,
-            Self::Ea09 => EncryptionAlgorithm::Ea09,
-            Self::Ea11 => EncryptionAlgorithm::Ea11,
+            Self::Ea07(_) => AlgorithmCode::Ea07,
+            Self::Ea09 => AlgorithmCode::Ea09,
+            Self::Ea11 => AlgorithmCode::Ea11,
         }
     }
 }
@@ -112,7 +115,7 @@ pub struct TokenCipher<'t> {
 
 impl core::fmt::Debug for TokenCipher<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "TokenCipher({:?}, ..)", self.algorithm())
+        write!(f, "TokenCipher({:?}, ..)", self.algorithm_code())
     }
 }
 
@@ -175,13 +178,13 @@ impl<'t> TokenCipher<'t> {
         Ok(Self { engine })
     }
 
-    /// The algorithm's code.
+    /// The code of the algorithm this cipher was made for.
     #[must_use]
-    pub const fn algorithm(&self) -> EncryptionAlgorithm {
+    pub const fn algorithm_code(&self) -> AlgorithmCode {
         match self.engine {
-            Engine::Sta { .. } => EncryptionAlgorithm::Ea07,
-            Engine::Dea(_) => EncryptionAlgorithm::Ea09,
-            Engine::Misty1(_) => EncryptionAlgorithm::Ea11,
+            Engine::Sta { .. } => AlgorithmCode::Ea07,
+            Engine::Dea(_) => AlgorithmCode::Ea09,
+            Engine::Misty1(_) => AlgorithmCode::Ea11,
         }
     }
 

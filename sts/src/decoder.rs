@@ -18,6 +18,12 @@
 //! 6. The TID is recorded (the smallest entry is replaced when the memory is full) and the token
 //!    accepted.
 //!
+//! With a [`DecoderConfig::lockout`] (off by default), repeated rejected tokens lock token entry:
+//! meter-specific tokens are then refused with [`ResultCode::TokenLockout`] before they are
+//! decrypted, while class 1 tokens still work. IEC 62055-41 does not make this a decoder rule
+//! (it is manufacturer behaviour, reported as result code 15 by meters that have it), so it is a
+//! choice of the meter built on this decoder.
+//!
 //! Key-change tokens carry no TID. Their sections are staged in any order and the new key is
 //! installed only when the set is complete: first and second sections for an 8-byte key (plus the
 //! third with the supply group code when the first has its RES bit set), all four for a 16-byte
@@ -27,7 +33,7 @@
 //! The state saves to bytes for non-volatile memory ([`Decoder::save`], [`Decoder::restore`]):
 //! version byte, key and attributes, TID memory, staged sections, CRC-16.
 
-use crate::cipher::{Algorithm, EncryptionAlgorithm, TokenCipher};
+use crate::cipher::{Algorithm, AlgorithmCode, TokenCipher};
 use crate::codec::{TokenClass, TokenNumber};
 use crate::error::{Error, Result};
 use crate::key::DecoderKey;
@@ -40,6 +46,10 @@ pub const DEFAULT_TID_CAPACITY: usize = 50;
 
 /// The result a meter reports for a token (numbering of the Conlog BEC62 "STS token result"
 /// register; names as in IEC 62055-41 and NectarAPI's decoder errors). An open code point.
+///
+/// Every named code is one this decoder can answer. Code 16 ("token status not ready") is the
+/// status of a virtual token carrier whose last token is still being processed; a decoder that
+/// answers each token before taking the next never has it, so it reads as `Unknown(16)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResultCode {
     /// 1: accepted.
@@ -70,10 +80,8 @@ pub enum ResultCode {
     Crc,
     /// 14: class 1 manufacturer code does not match.
     ManufacturerCode,
-    /// 15: token entry locked out (vendor behaviour; not produced by this decoder).
+    /// 15: token entry locked out after repeated rejected tokens ([`DecoderConfig::lockout`]).
     TokenLockout,
-    /// 16: token status not ready (virtual carriers; not produced by this decoder).
-    NotReady,
     /// Any other value.
     Unknown(u8),
 }
@@ -98,7 +106,6 @@ impl ResultCode {
             13 => Self::Crc,
             14 => Self::ManufacturerCode,
             15 => Self::TokenLockout,
-            16 => Self::NotReady,
             v => Self::Unknown(v),
         }
     }
@@ -122,7 +129,6 @@ impl ResultCode {
             Self::Crc => 13,
             Self::ManufacturerCode => 14,
             Self::TokenLockout => 15,
-            Self::NotReady => 16,
             Self::Unknown(v) => v,
         }
     }
@@ -146,7 +152,6 @@ impl ResultCode {
             Self::Crc => "CRC",
             Self::ManufacturerCode => "manufacturer code",
             Self::TokenLockout => "token lockout",
-            Self::NotReady => "not ready",
             Self::Unknown(_) => "unknown",
         }
     }
@@ -276,6 +281,63 @@ pub struct CreditLimits {
     pub max_balance: i64,
 }
 
+/// Token-entry lockout after repeated rejected tokens ([`ResultCode::TokenLockout`]).
+///
+/// IEC 62055-41 leaves this to the manufacturer; what a meter does is vendor behaviour. This
+/// follows the one public description (a meter vendor's FAQ): after `after_failures` rejected
+/// tokens in a row, meter-specific tokens (classes 0 and 2) are refused unread for `first`;
+/// every further rejected token starts a lockout twice as long as the last, up to `longest`.
+/// Class 1 test/display tokens still work during a lockout. An accepted meter-specific token
+/// (or a staged key-change section) clears the count; so does a power cycle, as the lockout is
+/// not part of the saved state. Times are in the unit of `now` of [`Decoder::handle_token`].
+///
+/// ```
+/// use sts::decoder::Lockout;
+/// // The vendor's figures, with `now` in seconds: 3 wrong entries lock for 10 s, then 20 s,
+/// // 40 s, ... up to 1280 s.
+/// let lockout = Lockout { after_failures: 3, first: 10, longest: 1280 };
+/// assert_eq!(lockout.duration(3), Some(10));
+/// assert_eq!(lockout.duration(5), Some(40));
+/// assert_eq!(lockout.duration(40), Some(1280));
+/// assert_eq!(lockout.duration(2), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// Rejected tokens in a row that start the first lockout (0 counts as 1).
+    pub after_failures: u32,
+    /// The first lockout's length.
+    pub first: u64,
+    /// The longest lockout.
+    pub longest: u64,
+}
+
+impl Lockout {
+    /// How long the lockout after `failures` rejected tokens in a row lasts, or `None` when
+    /// they are too few to lock.
+    #[must_use]
+    pub const fn duration(&self, failures: u32) -> Option<u64> {
+        let threshold = if self.after_failures == 0 {
+            1
+        } else {
+            self.after_failures
+        };
+        if failures < threshold {
+            return None;
+        }
+        let doublings = failures - threshold;
+        let length = if doublings >= 64 {
+            u64::MAX
+        } else {
+            self.first.saturating_mul(1 << doublings)
+        };
+        Some(if length < self.longest {
+            length
+        } else {
+            self.longest
+        })
+    }
+}
+
 /// What the meter supports and how it bounds credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecoderConfig {
@@ -303,6 +365,8 @@ pub struct DecoderConfig {
     /// Staged key-change sections older than this (in the unit of `now`) are dropped; `None`
     /// keeps them until the set completes.
     pub kct_timeout: Option<u64>,
+    /// Token-entry lockout after repeated rejected tokens; `None` (the default) never locks.
+    pub lockout: Option<Lockout>,
 }
 
 impl Default for DecoderConfig {
@@ -324,6 +388,7 @@ impl Default for DecoderConfig {
                 max_balance: 100_000_000_000_000,
             },
             kct_timeout: None,
+            lockout: None,
         }
     }
 }
@@ -407,6 +472,10 @@ pub struct Decoder<'t, const N: usize = DEFAULT_TID_CAPACITY> {
     tid_count: usize,
     staging: Staging,
     config: DecoderConfig,
+    /// Rejected tokens in a row (for [`DecoderConfig::lockout`]; not saved).
+    failures: u32,
+    /// Meter-specific tokens are refused before this time.
+    locked_until: Option<u64>,
 }
 
 impl<const N: usize> core::fmt::Debug for Decoder<'_, N> {
@@ -421,8 +490,89 @@ impl<const N: usize> core::fmt::Debug for Decoder<'_, N> {
 }
 
 const STATE_VERSION: u8 = 1;
-const HEADER_LEN: usize = 32;
-const STAGING_LEN: usize = 1 + 4 * 6 + 8;
+
+/// The state image ([`Decoder::save`], [`Decoder::restore`]), version 1: one map that both
+/// use. A fixed header, then `capacity` TIDs, the staged key-change sections and a CRC-16;
+/// multi-byte values are big-endian.
+mod field {
+    use core::ops::Range;
+
+    /// Format version ([`super::STATE_VERSION`]).
+    pub const VERSION: usize = 0;
+    /// Encryption algorithm code (7, 9, 11).
+    pub const ALGORITHM: usize = 1;
+    /// Decoder key length in bytes (8 or 16).
+    pub const KEY_LEN: usize = 2;
+    /// Decoder key, zero-padded to 16 bytes.
+    pub const KEY: Range<usize> = 3..19;
+    /// Key type.
+    pub const KT: usize = 19;
+    /// Key revision number.
+    pub const KRN: usize = 20;
+    /// Key expiry number.
+    pub const KEN: usize = 21;
+    /// Tariff index.
+    pub const TI: usize = 22;
+    /// 1 when the supply group code is known, else 0.
+    pub const SGC_PRESENT: usize = 23;
+    /// Supply group code (24 bits).
+    pub const SGC: Range<usize> = 24..27;
+    /// Base date code (93, 14, 35).
+    pub const BASE_DATE: usize = 27;
+    /// TID slots in the image.
+    pub const CAPACITY: Range<usize> = 28..30;
+    /// TIDs held.
+    pub const TID_COUNT: Range<usize> = 30..32;
+    /// Length of the header.
+    pub const HEADER_LEN: usize = 32;
+    /// One TID (24 bits); unused slots are zero.
+    pub const TID_LEN: usize = 3;
+    /// One staged section's 44-bit payload.
+    pub const SECTION_LEN: usize = 6;
+    /// Offsets within the staging part, after the TIDs:
+    /// mask of the staged sections (bit n = section n + 1),
+    pub const STAGED_MASK: usize = 0;
+    /// the four sections (1st, 2nd, 3rd, 4th; zero when not staged),
+    pub const SECTIONS: Range<usize> = 1..1 + 4 * SECTION_LEN;
+    /// and the time the first section was staged.
+    pub const STAGED_SINCE: Range<usize> = SECTIONS.end..SECTIONS.end + 8;
+    /// Length of the staging part.
+    pub const STAGING_LEN: usize = STAGED_SINCE.end;
+    /// Length of the CRC-16/MODBUS over everything before it.
+    pub const CRC_LEN: usize = 2;
+
+    /// Where TID slot `i` is.
+    pub const fn tid(i: usize) -> Range<usize> {
+        HEADER_LEN + i * TID_LEN..HEADER_LEN + (i + 1) * TID_LEN
+    }
+
+    /// Where the staging part starts in an image with `capacity` TID slots.
+    pub const fn staging(capacity: usize) -> usize {
+        HEADER_LEN + capacity * TID_LEN
+    }
+
+    /// Where staged section `i` (0 = 1st) is, within the staging part.
+    pub const fn section(i: usize) -> Range<usize> {
+        SECTIONS.start + i * SECTION_LEN..SECTIONS.start + (i + 1) * SECTION_LEN
+    }
+
+    /// Where the CRC is in an image with `capacity` TID slots.
+    pub const fn crc(capacity: usize) -> Range<usize> {
+        let at = staging(capacity) + STAGING_LEN;
+        at..at + CRC_LEN
+    }
+
+    /// Length of an image with `capacity` TID slots.
+    pub const fn image_len(capacity: usize) -> usize {
+        crc(capacity).end
+    }
+}
+
+/// Shifts a range of the staging part to its place in an image with `capacity` TID slots.
+const fn in_staging(capacity: usize, r: core::ops::Range<usize>) -> core::ops::Range<usize> {
+    let at = field::staging(capacity);
+    at + r.start..at + r.end
+}
 
 /// Section index of a key-change subclass.
 const fn section_index(subclass: u8) -> Option<usize> {
@@ -441,7 +591,7 @@ fn magnitude_exceeds(value: i128, bound: i64) -> bool {
 
 impl<'t, const N: usize> Decoder<'t, N> {
     /// Bytes [`Decoder::save`] writes.
-    pub const STATE_LEN: usize = HEADER_LEN + 3 * N + STAGING_LEN + 2;
+    pub const STATE_LEN: usize = field::image_len(N);
 
     /// A decoder holding `key` for `algorithm`, with an empty TID memory.
     ///
@@ -463,6 +613,8 @@ impl<'t, const N: usize> Decoder<'t, N> {
             tid_count: 0,
             staging: Staging::default(),
             config,
+            failures: 0,
+            locked_until: None,
         })
     }
 
@@ -494,6 +646,12 @@ impl<'t, const N: usize> Decoder<'t, N> {
             .iter()
             .take(self.tid_count)
             .map(|&t| Tid::from_bits(t))
+    }
+
+    /// The end of the token-entry lockout in force at `now` ([`DecoderConfig::lockout`]).
+    #[must_use]
+    pub fn locked_until(&self, now: u64) -> Option<u64> {
+        self.locked_until.filter(|&until| now < until)
     }
 
     /// The staged key-change sections (bit 0 = 1st, 1 = 2nd, 2 = 3rd, 3 = 4th).
@@ -553,13 +711,45 @@ impl<'t, const N: usize> Decoder<'t, N> {
     /// Processes the digits of one token at time `now` (any monotonic unit, only compared with
     /// [`DecoderConfig::kct_timeout`]); `balance` gives the current value of a credit register.
     ///
-    /// The decoder's state changes when the token is accepted or staged, and when staged
-    /// key-change sections are dropped (timeout, or a completed set refused for its key type).
+    /// The decoder's state changes when the token is accepted or staged, when staged
+    /// key-change sections are dropped (timeout, or a completed set refused for its key type),
+    /// and with a [`DecoderConfig::lockout`], when a token is rejected.
     pub fn handle_token(
         &mut self,
         digits: &[u8],
         now: u64,
         balance: impl Fn(Register) -> i64,
+    ) -> Outcome {
+        let outcome = self.handle_unlocked(digits, now, &balance);
+        let Some(lockout) = self.config.lockout else {
+            return outcome;
+        };
+        match &outcome {
+            Outcome::Rejected {
+                code: ResultCode::TokenLockout,
+                ..
+            } => {}
+            Outcome::Rejected { .. } => {
+                self.failures = self.failures.saturating_add(1);
+                if let Some(length) = lockout.duration(self.failures) {
+                    self.locked_until = Some(now.saturating_add(length));
+                }
+            }
+            Outcome::Accepted { token, .. } | Outcome::KeyChangePending { token, .. } => {
+                if token.class() != TokenClass::NonMeterSpecific {
+                    self.failures = 0;
+                    self.locked_until = None;
+                }
+            }
+        }
+        outcome
+    }
+
+    fn handle_unlocked(
+        &mut self,
+        digits: &[u8],
+        now: u64,
+        balance: &dyn Fn(Register) -> i64,
     ) -> Outcome {
         if let Some(timeout) = self.config.kct_timeout
             && self.staging.mask() != 0
@@ -573,12 +763,16 @@ impl<'t, const N: usize> Decoder<'t, N> {
         if number.class() == TokenClass::Reserved {
             return Outcome::reject(ResultCode::Format, None);
         }
+        // During a lockout only class 1 tokens, which are not encrypted, are read.
+        if number.class() != TokenClass::NonMeterSpecific && self.locked_until(now).is_some() {
+            return Outcome::reject(ResultCode::TokenLockout, None);
+        }
         let token = match self.cipher.decode(number) {
             Ok(d) => d.token,
             Err(Error::BadCrc { .. }) => return Outcome::reject(ResultCode::Crc, None),
             Err(_) => return Outcome::reject(ResultCode::Format, None),
         };
-        self.dispatch(token, now, &balance)
+        self.dispatch(token, now, balance)
     }
 
     fn dispatch(
@@ -876,42 +1070,39 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 available,
             });
         };
-        let mut w = Writer { out, at: 0 };
-        w.put(&[
-            STATE_VERSION,
-            self.algorithm.code().code(),
-            self.key.key.len() as u8,
-        ]);
-        let mut key = [0u8; 16];
-        for (d, s) in key.iter_mut().zip(self.key.key.as_bytes()) {
-            *d = *s;
+        out.fill(0);
+        let mut w = Writer { out };
+        w.byte(field::VERSION, STATE_VERSION);
+        w.byte(field::ALGORITHM, self.algorithm.code().code());
+        w.byte(field::KEY_LEN, self.key.key.len() as u8);
+        // Unused key bytes stay zero (the buffer was cleared above).
+        w.put(field::KEY, self.key.key.as_bytes());
+        w.byte(field::KT, self.key.kt.bits());
+        w.byte(field::KRN, self.key.krn);
+        w.byte(field::KEN, self.key.ken);
+        w.byte(field::TI, self.key.ti);
+        w.byte(field::SGC_PRESENT, u8::from(self.key.sgc.is_some()));
+        let [_, sgc @ ..] = self.key.sgc.unwrap_or(0).to_be_bytes();
+        w.put(field::SGC, &sgc);
+        w.byte(field::BASE_DATE, self.key.base_date.code());
+        w.put(field::CAPACITY, &(N as u16).to_be_bytes());
+        w.put(field::TID_COUNT, &(self.tid_count as u16).to_be_bytes());
+        for (i, t) in self.tids.iter().take(self.tid_count).enumerate() {
+            let [_, tid @ ..] = t.to_be_bytes();
+            w.put(field::tid(i), &tid);
         }
-        w.put(&key);
-        key.zeroize();
-        w.put(&[
-            self.key.kt.bits(),
-            self.key.krn,
-            self.key.ken,
-            self.key.ti,
-            u8::from(self.key.sgc.is_some()),
-        ]);
-        let [_, s1, s2, s3] = self.key.sgc.unwrap_or(0).to_be_bytes();
-        w.put(&[s1, s2, s3, self.key.base_date.code()]);
-        w.put(&(N as u16).to_be_bytes());
-        w.put(&(self.tid_count as u16).to_be_bytes());
-        for (i, t) in self.tids.iter().enumerate() {
-            let [_, a, b, c] = if i < self.tid_count { *t } else { 0 }.to_be_bytes();
-            w.put(&[a, b, c]);
+        w.byte(field::staging(N) + field::STAGED_MASK, self.staging.mask());
+        for (i, s) in self.staging.sections.iter().enumerate() {
+            let [_, _, payload @ ..] = s.unwrap_or(0).to_be_bytes();
+            w.put(in_staging(N, field::section(i)), &payload);
         }
-        w.put(&[self.staging.mask()]);
-        for s in &self.staging.sections {
-            let [_, _, bytes @ ..] = s.unwrap_or(0).to_be_bytes();
-            w.put(&bytes);
-        }
-        w.put(&self.staging.since.to_be_bytes());
-        let body_len = w.at;
-        let crc = crc16_bytes(w.out.get(..body_len).unwrap_or_default());
-        w.put(&crc.to_be_bytes());
+        w.put(
+            in_staging(N, field::STAGED_SINCE),
+            &self.staging.since.to_be_bytes(),
+        );
+        let crc_at = field::crc(N);
+        let crc = crc16_bytes(w.out.get(..crc_at.start).unwrap_or_default());
+        w.put(crc_at, &crc.to_be_bytes());
         Ok(len)
     }
 
@@ -922,19 +1113,13 @@ impl<'t, const N: usize> Decoder<'t, N> {
     /// [`Error::Truncated`], [`Error::StateChecksum`], [`Error::StateVersion`], or
     /// [`Error::StateField`] when the image does not fit `algorithm` or holds invalid values.
     pub fn restore(state: &[u8], algorithm: Algorithm<'t>, config: DecoderConfig) -> Result<Self> {
-        let mut r = Reader {
-            input: state,
-            at: 0,
-        };
-        let header = r.take::<HEADER_LEN>("state header")?;
-        let [version, ea, key_len] = *header.first_chunk::<3>().unwrap_or(&[0; 3]);
-        let capacity = u16::from_be_bytes(
-            *header
-                .get(28..)
-                .and_then(|b| b.first_chunk::<2>())
-                .unwrap_or(&[0; 2]),
-        );
-        let total = HEADER_LEN + 3 * usize::from(capacity) + STAGING_LEN + 2;
+        let r = Reader { input: state };
+        let header = r.array::<{ field::HEADER_LEN }>(0..field::HEADER_LEN, "state header")?;
+        let byte = |i: usize| header.get(i).copied().unwrap_or(0);
+        let capacity = usize::from(u16::from_be_bytes(
+            r.array(field::CAPACITY, "tid capacity")?,
+        ));
+        let total = field::image_len(capacity);
         if state.len() < total {
             return Err(Error::Truncated {
                 field: "decoder state",
@@ -942,11 +1127,9 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 needed: total - state.len(),
             });
         }
-        let body = state.get(..total - 2).unwrap_or_default();
-        let stored = state
-            .get(total - 2..total)
-            .and_then(|b| b.first_chunk::<2>())
-            .map_or(0, |b| u16::from_be_bytes(*b));
+        let crc_at = field::crc(capacity);
+        let body = state.get(..crc_at.start).unwrap_or_default();
+        let stored = u16::from_be_bytes(r.array(crc_at, "state crc")?);
         let computed = crc16_bytes(body);
         if computed != stored {
             return Err(Error::StateChecksum {
@@ -954,40 +1137,48 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 found: stored,
             });
         }
+        let version = byte(field::VERSION);
         if version != STATE_VERSION {
             return Err(Error::StateVersion { found: version });
         }
-        if EncryptionAlgorithm::from_code(ea) != Some(algorithm.code()) {
+        if AlgorithmCode::from_code(byte(field::ALGORITHM)) != Some(algorithm.code()) {
             return Err(Error::StateField { field: "algorithm" });
         }
-        let key_bytes = header.get(3..3 + usize::from(key_len)).unwrap_or_default();
+        let key_len = usize::from(byte(field::KEY_LEN));
+        let key_bytes = header
+            .get(field::KEY)
+            .and_then(|k| k.get(..key_len))
+            .unwrap_or_default();
         let Ok(key) = DecoderKey::from_slice(key_bytes) else {
             return Err(Error::StateField {
                 field: "key length",
             });
         };
-        let field = |i: usize| header.get(i).copied().unwrap_or(0);
-        let kt = KeyType::new(field(19)).ok_or(Error::StateField { field: "kt" })?;
-        if field(20) > 15 {
+        let kt = KeyType::new(byte(field::KT)).ok_or(Error::StateField { field: "kt" })?;
+        let krn = byte(field::KRN);
+        if krn > 15 {
             return Err(Error::StateField { field: "krn" });
         }
-        let sgc = match field(23) {
+        let sgc = match byte(field::SGC_PRESENT) {
             0 => None,
-            1 => Some(u32::from_be_bytes([0, field(24), field(25), field(26)])),
+            1 => {
+                let [a, b, c] = r.array(field::SGC, "sgc")?;
+                Some(u32::from_be_bytes([0, a, b, c]))
+            }
             _ => return Err(Error::StateField { field: "sgc" }),
         };
-        let base_date =
-            BaseDate::from_code(field(27)).ok_or(Error::StateField { field: "base date" })?;
-        let count = u16::from_be_bytes([field(30), field(31)]);
+        let base_date = BaseDate::from_code(byte(field::BASE_DATE))
+            .ok_or(Error::StateField { field: "base date" })?;
+        let count = usize::from(u16::from_be_bytes(r.array(field::TID_COUNT, "tid count")?));
         if count > capacity {
             return Err(Error::StateField { field: "tid count" });
         }
         let meter_key = MeterKey {
             key,
             kt,
-            krn: field(20),
-            ken: field(21),
-            ti: field(22),
+            krn,
+            ken: byte(field::KEN),
+            ti: byte(field::TI),
             sgc,
             base_date,
         };
@@ -996,24 +1187,24 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 field: "key length",
             })?;
         // Keep the largest (most recent) TIDs if there are more than N.
-        for _ in 0..count {
-            let [a, b, c] = r.take::<3>("tid")?;
+        for i in 0..count {
+            let [a, b, c] = r.array(field::tid(i), "tid")?;
             let tid = u32::from_be_bytes([0, a, b, c]);
             if decoder.tid_count < N || decoder.tids.iter().min().is_some_and(|&m| m < tid) {
                 decoder.record_tid(tid);
             }
         }
-        for _ in usize::from(count)..usize::from(capacity) {
-            r.take::<3>("tid")?;
-        }
-        let [mask] = r.take::<1>("staging")?;
+        let [mask] = r.array(
+            in_staging(capacity, field::STAGED_MASK..field::STAGED_MASK + 1),
+            "staging",
+        )?;
         if mask > 0x0F {
             return Err(Error::StateField { field: "staging" });
         }
         for (i, slot) in decoder.staging.sections.iter_mut().enumerate() {
-            let b = r.take::<6>("staged section")?;
-            let [a, b2, c, d, e, f] = b;
-            let payload = u64::from_be_bytes([0, 0, a, b2, c, d, e, f]);
+            let [a, b, c, d, e, f] =
+                r.array(in_staging(capacity, field::section(i)), "staged section")?;
+            let payload = u64::from_be_bytes([0, 0, a, b, c, d, e, f]);
             if mask >> i & 1 == 1 {
                 if payload >> 44 != 0 {
                     return Err(Error::StateField {
@@ -1023,7 +1214,8 @@ impl<'t, const N: usize> Decoder<'t, N> {
                 *slot = Some(payload);
             }
         }
-        decoder.staging.since = u64::from_be_bytes(r.take::<8>("staging time")?);
+        decoder.staging.since =
+            u64::from_be_bytes(r.array(in_staging(capacity, field::STAGED_SINCE), "staging time")?);
         Ok(decoder)
     }
 }
@@ -1034,41 +1226,49 @@ fn crc16_bytes(bytes: &[u8]) -> u16 {
     CRC.checksum(bytes)
 }
 
+/// Writes fields of a state image at their place in [`field`].
 struct Writer<'a> {
     out: &'a mut [u8],
-    at: usize,
 }
 
 impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.out.get_mut(self.at..self.at + bytes.len()) {
-            dst.copy_from_slice(bytes);
+    /// Writes `bytes` at `range` (both the same length by construction; writes nothing when
+    /// the range lies outside the buffer, which `save` has sized to the image).
+    fn put(&mut self, range: core::ops::Range<usize>, bytes: &[u8]) {
+        if let Some(dst) = self.out.get_mut(range) {
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d = *s;
+            }
         }
-        self.at += bytes.len();
+    }
+
+    fn byte(&mut self, at: usize, value: u8) {
+        self.put(at..at + 1, &[value]);
     }
 }
 
+/// Reads fields of a state image from their place in [`field`].
 struct Reader<'a> {
     input: &'a [u8],
-    at: usize,
 }
 
 impl Reader<'_> {
-    fn take<const K: usize>(&mut self, field: &'static str) -> Result<[u8; K]> {
-        let got = self
+    /// The `K` bytes at `range` (`range` is `K` long).
+    fn array<const K: usize>(
+        &self,
+        range: core::ops::Range<usize>,
+        field: &'static str,
+    ) -> Result<[u8; K]> {
+        match self
             .input
-            .get(self.at..)
+            .get(range.start..)
             .and_then(|b| b.first_chunk::<K>())
-            .copied();
-        match got {
-            Some(b) => {
-                self.at += K;
-                Ok(b)
-            }
+        {
+            Some(b) => Ok(*b),
             None => Err(Error::Truncated {
                 field,
-                offset: self.at,
-                needed: K - self.input.len().saturating_sub(self.at),
+                offset: range.start,
+                needed: K - self.input.len().saturating_sub(range.start),
             }),
         }
     }

@@ -19,7 +19,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroize;
 
-use crate::cipher::EncryptionAlgorithm;
+use crate::cipher::AlgorithmCode;
 use crate::error::{Error, Result};
 use crate::key::{DecoderKey, VendingKey};
 use crate::tid::BaseDate;
@@ -293,7 +293,7 @@ impl MeterKeyParams {
 
     /// The DKGA04 HMAC input for algorithm `ea`.
     #[must_use]
-    pub fn dkga04_input(&self, ea: EncryptionAlgorithm) -> [u8; 49] {
+    pub fn dkga04_input(&self, ea: AlgorithmCode) -> [u8; 49] {
         let mut out = [0u8; 49];
         let mut n = 0;
         let mut put = |bytes: &[u8]| {
@@ -417,7 +417,7 @@ impl Dkga04 {
     ///
     /// # Errors
     /// [`Error::FieldRange`] when SGC, TI or KRN do not fit their digits.
-    pub fn derive(&self, params: &MeterKeyParams, ea: EncryptionAlgorithm) -> Result<DecoderKey> {
+    pub fn derive(&self, params: &MeterKeyParams, ea: AlgorithmCode) -> Result<DecoderKey> {
         params.check()?;
         let mut mac = self.mac.clone();
         mac.update(&params.dkga04_input(ea));
@@ -449,10 +449,10 @@ impl KeyGenerator {
     /// # Errors
     /// [`Error::InvalidArgument`] for DKGA02 with EA11 (it yields 8 bytes only), and as the
     /// algorithms' `derive`.
-    pub fn derive(&self, params: &MeterKeyParams, ea: EncryptionAlgorithm) -> Result<DecoderKey> {
+    pub fn derive(&self, params: &MeterKeyParams, ea: AlgorithmCode) -> Result<DecoderKey> {
         match self {
             Self::Dkga02(g) => {
-                if ea == EncryptionAlgorithm::Ea11 {
+                if ea == AlgorithmCode::Ea11 {
                     return Err(Error::InvalidArgument {
                         what: "EA11 needs a DKGA04 key",
                     });
@@ -561,42 +561,42 @@ mod tests {
                 "600727000000000009",
                 1,
                 BaseDate::Y1993,
-                EncryptionAlgorithm::Ea07,
+                AlgorithmCode::Ea07,
                 "aa4baa8749c10d27",
             ),
             (
                 "600727000000000009",
                 5,
                 BaseDate::Y2035,
-                EncryptionAlgorithm::Ea07,
+                AlgorithmCode::Ea07,
                 "b08205e074afc5d6",
             ),
             (
                 "600727000000000009",
                 4,
                 BaseDate::Y2014,
-                EncryptionAlgorithm::Ea07,
+                AlgorithmCode::Ea07,
                 "9dc0722c29a6cc0c",
             ),
             (
                 "000001000000000082",
                 4,
                 BaseDate::Y2014,
-                EncryptionAlgorithm::Ea07,
+                AlgorithmCode::Ea07,
                 "15869166a863d810",
             ),
             (
                 "000001000000000082",
                 5,
                 BaseDate::Y2035,
-                EncryptionAlgorithm::Ea07,
+                AlgorithmCode::Ea07,
                 "b033c38b16dcb7fc",
             ),
             (
                 "600727000000000009",
                 5,
                 BaseDate::Y2035,
-                EncryptionAlgorithm::Ea11,
+                AlgorithmCode::Ea11,
                 "92666e9f0478a17770614c1c5fce9d46",
             ),
         ];
@@ -609,7 +609,7 @@ mod tests {
         let p = params("600727000000000009", 1, 1, 123_457, BaseDate::Y1993);
         let expected = "04023034023933023037023031000406313233343537013201311236303037323730303030303030303030303900000040";
         let mut hex = std::string::String::new();
-        for b in p.dkga04_input(EncryptionAlgorithm::Ea07) {
+        for b in p.dkga04_input(AlgorithmCode::Ea07) {
             hex.push_str(&std::format!("{b:02x}"));
         }
         assert_eq!(hex, expected);
@@ -621,15 +621,15 @@ mod tests {
         assert!(Dkga04::new(&vk8).is_err());
         let g = KeyGenerator::Dkga02(Dkga02::new(&vk8).unwrap());
         let mut p = params("600727000000000009", 1, 1, 123_456, BaseDate::Y1993);
-        assert!(g.derive(&p, EncryptionAlgorithm::Ea11).is_err());
+        assert!(g.derive(&p, AlgorithmCode::Ea11).is_err());
         p.sgc = 1_000_000;
-        assert!(g.derive(&p, EncryptionAlgorithm::Ea07).is_err());
+        assert!(g.derive(&p, AlgorithmCode::Ea07).is_err());
         p.sgc = 1;
         p.ti = 100;
-        assert!(g.derive(&p, EncryptionAlgorithm::Ea07).is_err());
+        assert!(g.derive(&p, AlgorithmCode::Ea07).is_err());
         p.ti = 1;
         p.krn = 10;
-        assert!(g.derive(&p, EncryptionAlgorithm::Ea07).is_err());
+        assert!(g.derive(&p, AlgorithmCode::Ea07).is_err());
         let vk20 = VendingKey::from_hex("abababababababab949494949494949401234567").unwrap();
         assert!(Dkga02::new(&vk20).is_err());
     }

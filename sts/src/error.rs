@@ -5,6 +5,10 @@
 //! by the caller (a value too wide for its field, an output buffer that is too small, a key of the
 //! wrong length for the algorithm).
 
+#[cfg(doc)]
+use crate::tid::BaseDate;
+use crate::tid::DateTime;
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -111,11 +115,19 @@ pub enum Error {
         /// Length given.
         found: usize,
     },
-    /// The date-time is before the base date, or its TID would not fit 24 bits.
-    #[error("date-time outside the TID range of base date {base_year}")]
+    /// The date-time is before the base date, or its TID would not fit 24 bits (IEC 62055-41
+    /// 6.1.9: the TID range of a base date ends 0xFFFFFF minutes after it).
+    #[error(
+        "{at} is outside the TID range of base date {base_year}: {}",
+        TidRangeAdvice::new(.base_year, .in_force)
+    )]
     TidRange {
         /// The base date's year.
         base_year: u16,
+        /// The date-time asked for.
+        at: DateTime,
+        /// The year of the base date in force at `at` ([`BaseDate::in_force_at`]), if any.
+        in_force: Option<u16>,
     },
     /// The TID is beyond the key's expiry number (`(TID >> 16) > KEN`, IEC 62055-41 6.1.10).
     #[error("TID {tid} is beyond key expiry number {ken}")]
@@ -137,3 +149,44 @@ pub enum Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// What to do about a date-time outside a base date's TID range ([`Error::TidRange`]).
+struct TidRangeAdvice {
+    base_year: u16,
+    in_force: Option<u16>,
+}
+
+impl TidRangeAdvice {
+    const fn new(base_year: &u16, in_force: &Option<u16>) -> Self {
+        Self {
+            base_year: *base_year,
+            in_force: *in_force,
+        }
+    }
+}
+
+impl core::fmt::Display for TidRangeAdvice {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let base = self.base_year;
+        match self.in_force {
+            Some(year) if year > base => write!(
+                f,
+                "base date {year} applies to it; a meter still on base date {base} needs its \
+                 key-change set with base date {year} (rollover bit set) first"
+            ),
+            Some(year) if year < base => write!(
+                f,
+                "it is before base date {base}; base date {year} applies to it"
+            ),
+            Some(_) => write!(
+                f,
+                "no TID is left on base date {base}; the meter needs its key-change set with the \
+                 next base date first"
+            ),
+            None => write!(
+                f,
+                "no base date applies to it (the last, 2035, ends 2066-11-24T20:15)"
+            ),
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! ```
 //! use sts::decoder::{Action, Decoder, DecoderConfig, MeterKey, Outcome};
 //! use sts::vend::{TokenData, TokenIssuer};
-//! use sts::{Algorithm, BaseDate, DateTime, Dkga04, EncryptionAlgorithm, KeyGenerator, KeyType,
+//! use sts::{Algorithm, BaseDate, DateTime, Dkga04, AlgorithmCode, KeyGenerator, KeyType,
 //!           MeterKeyParams, Pan, Register, Utility, VendingKey};
 //!
 //! // Vending side: the meter's decoder key comes from the vending key and the meter's identity.
@@ -29,7 +29,7 @@
 //!
 //! // Meter side: the same key, held by the decoder with its TID memory.
 //! let key = MeterKey {
-//!     key: generator.derive(&meter, EncryptionAlgorithm::Ea11)?,
+//!     key: generator.derive(&meter, AlgorithmCode::Ea11)?,
 //!     kt: KeyType::Dutk, krn: 1, ken: 255, ti: 1, sgc: Some(123_457), base_date: BaseDate::Y1993,
 //! };
 //! let mut decoder: Decoder<'_> = Decoder::new(Algorithm::Ea11, key, DecoderConfig::default())?;
@@ -108,7 +108,7 @@ pub mod vend;
 
 pub use amount::{CurrencyAmount, TransferAmount};
 pub use block::DataBlock;
-pub use cipher::{Algorithm, DecodedToken, EncryptionAlgorithm, TokenCipher};
+pub use cipher::{Algorithm, AlgorithmCode, DecodedToken, TokenCipher};
 pub use codec::{TokenClass, TokenNumber};
 pub use crc::{CrcKind, crc16};
 pub use decoder::Decoder;

@@ -313,6 +313,38 @@ impl BaseDate {
         }
     }
 
+    /// The base date in force at `at`: each base date is used until its rollover, then the next
+    /// (IEC 62055-41 6.1.9; the STS Association's TID rollover programme moves meters from 1993
+    /// to 2014 by a key-change set before 2024-11-24 20:15). `None` after the 2035 base date's
+    /// rollover (2066-11-24 20:15).
+    ///
+    /// A meter that was moved to the next base date early (with its key-change set) is already
+    /// on it: its own base date, not this one, is what its TIDs count from.
+    ///
+    /// ```
+    /// use sts::{BaseDate, DateTime};
+    /// let at = |s: &str| s.parse::<DateTime>();
+    /// assert_eq!(BaseDate::in_force_at(at("2024-11-24T20:15")?), Some(BaseDate::Y1993));
+    /// assert_eq!(BaseDate::in_force_at(at("2024-11-24T20:16")?), Some(BaseDate::Y2014));
+    /// assert_eq!(BaseDate::in_force_at(at("2026-12-06T12:00")?), Some(BaseDate::Y2014));
+    /// assert_eq!(BaseDate::in_force_at(at("2045-11-24T20:16")?), Some(BaseDate::Y2035));
+    /// assert_eq!(BaseDate::in_force_at(at("2066-11-24T20:16")?), None);
+    /// # Ok::<(), sts::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn in_force_at(at: DateTime) -> Option<Self> {
+        let mut base = Self::Y1993;
+        loop {
+            if at.minutes() <= base.rollover().minutes() {
+                return Some(base);
+            }
+            match base.next() {
+                Some(next) => base = next,
+                None => return None,
+            }
+        }
+    }
+
     /// The last minute with a TID (TID 0xFFFFFF), the rollover instant.
     ///
     /// ```
@@ -323,6 +355,18 @@ impl BaseDate {
     #[must_use]
     pub const fn rollover(self) -> DateTime {
         DateTime::from_minutes(self.start().minutes() + Tid::MAX)
+    }
+}
+
+/// The [`Error::TidRange`] of `at` on `base`.
+const fn tid_range(base: BaseDate, at: DateTime) -> Error {
+    Error::TidRange {
+        base_year: base.year(),
+        at,
+        in_force: match BaseDate::in_force_at(at) {
+            Some(b) => Some(b.year()),
+            None => None,
+        },
     }
 }
 
@@ -373,14 +417,13 @@ impl Tid {
     /// The TID of `at`: whole minutes since `base` (no reserved-minute adjustment).
     ///
     /// # Errors
-    /// [`Error::TidRange`] when `at` is before `base` or after its rollover.
+    /// [`Error::TidRange`] when `at` is before `base` or after its rollover; it names the base
+    /// date in force at `at`.
     pub const fn from_datetime(base: BaseDate, at: DateTime) -> Result<Self> {
         let start = base.start().minutes();
         let now = at.minutes();
         if now < start || now - start > Self::MAX {
-            Err(Error::TidRange {
-                base_year: base.year(),
-            })
+            Err(tid_range(base, at))
         } else {
             Ok(Self(now - start))
         }
@@ -412,9 +455,7 @@ impl Tid {
             tid += 1;
         }
         if tid > Self::MAX {
-            Err(Error::TidRange {
-                base_year: base.year(),
-            })
+            Err(tid_range(base, at))
         } else {
             Ok(Self(tid))
         }
@@ -464,14 +505,67 @@ mod tests {
                 .value(),
             0xFF_FFFF
         );
+        let past = Tid::from_datetime(base, dt(2024, 11, 24, 20, 16)).unwrap_err();
         assert_eq!(
-            Tid::from_datetime(base, dt(2024, 11, 24, 20, 16)),
-            Err(Error::TidRange { base_year: 1993 })
+            past,
+            Error::TidRange {
+                base_year: 1993,
+                at: dt(2024, 11, 24, 20, 16),
+                in_force: Some(2014)
+            }
+        );
+        assert_eq!(
+            past.to_string(),
+            "2024-11-24T20:16 is outside the TID range of base date 1993: base date 2014 applies \
+             to it; a meter still on base date 1993 needs its key-change set with base date 2014 \
+             (rollover bit set) first"
         );
         assert_eq!(
             Tid::from_datetime(BaseDate::Y2014, dt(2013, 12, 31, 23, 59)),
-            Err(Error::TidRange { base_year: 2014 })
+            Err(Error::TidRange {
+                base_year: 2014,
+                at: dt(2013, 12, 31, 23, 59),
+                in_force: Some(1993)
+            })
         );
+        let late = Tid::from_datetime(BaseDate::Y2035, dt(2066, 11, 24, 20, 16)).unwrap_err();
+        assert!(
+            late.to_string()
+                .ends_with("no base date applies to it (the last, 2035, ends 2066-11-24T20:15)")
+        );
+        // Used-up TIDs within the range: the next base date is needed.
+        let last = Tid::new(Tid::MAX).unwrap();
+        let used_up = Tid::for_issue(base, dt(2024, 11, 24, 20, 0), Some(last)).unwrap_err();
+        assert!(
+            used_up
+                .to_string()
+                .contains("no TID is left on base date 1993"),
+            "{used_up}"
+        );
+    }
+
+    #[test]
+    fn base_date_in_force() {
+        // The TID rollover (sts.org.za "TID" page, STSA TID-rollover FAQ): 1993 until
+        // 2024-11-24 20:15, then 2014 until 2045-11-24 20:15, then 2035.
+        let cases = [
+            (dt(1993, 1, 1, 0, 0), Some(BaseDate::Y1993)),
+            (dt(2014, 1, 1, 0, 0), Some(BaseDate::Y1993)),
+            (dt(2024, 11, 24, 20, 15), Some(BaseDate::Y1993)),
+            (dt(2024, 11, 24, 20, 16), Some(BaseDate::Y2014)),
+            (dt(2026, 12, 6, 0, 0), Some(BaseDate::Y2014)),
+            (dt(2045, 11, 24, 20, 15), Some(BaseDate::Y2014)),
+            (dt(2045, 11, 24, 20, 16), Some(BaseDate::Y2035)),
+            (dt(2066, 11, 24, 20, 15), Some(BaseDate::Y2035)),
+            (dt(2066, 11, 24, 20, 16), None),
+        ];
+        for (at, expected) in cases {
+            assert_eq!(BaseDate::in_force_at(at), expected, "{at}");
+            // The base date in force always has a TID for that minute.
+            if let Some(base) = expected {
+                assert!(Tid::from_datetime(base, at).is_ok(), "{at}");
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The meter-side decoder: result codes, TID memory, key-change staging, limits, persistence,
 //! and end-to-end runs against the vending side and the compliance-test tokens.
 
-use sts::decoder::{Action, Decoder, DecoderConfig, MeterKey, Outcome, ResultCode};
+use sts::decoder::{Action, Decoder, DecoderConfig, Lockout, MeterKey, Outcome, ResultCode};
 use sts::vend::{KeyChange, TokenData, TokenIssuer};
 use sts::{
     Algorithm, BaseDate, CurrencyAmount, DateTime, DecoderKey, Dkga04, Error, KeyGenerator,
@@ -590,9 +590,7 @@ fn vending_to_meter_with_tid_rollover() {
     };
     let mut issuer =
         TokenIssuer::from_vending_key(&generator, &params, Algorithm::Ea11, 255).unwrap();
-    let key = generator
-        .derive(&params, sts::EncryptionAlgorithm::Ea11)
-        .unwrap();
+    let key = generator.derive(&params, sts::AlgorithmCode::Ea11).unwrap();
     let mut meter: Decoder<'_> = Decoder::new(
         Algorithm::Ea11,
         MeterKey {
@@ -646,7 +644,11 @@ fn vending_to_meter_with_tid_rollover() {
             "2024-11-24T20:16".parse().unwrap(),
             &mut rng
         ),
-        Err(Error::TidRange { base_year: 1993 })
+        Err(Error::TidRange {
+            base_year: 1993,
+            in_force: Some(2014),
+            ..
+        })
     ));
     // Key change to base date 2014 with KRN 2: RO is set, the set has 4 tokens.
     let new_params = MeterKeyParams {
@@ -752,4 +754,203 @@ fn issuer_refuses_expired_keys_and_ddtk_credit() {
             .is_err()
     );
     assert_eq!(issuer.last_tid(), before2);
+}
+
+/// The decoder of [`STATE_IMAGE_V1`]: EA11 (STS 531-1-0-04 key), SGC learned, base date 2014,
+/// three TIDs in four slots, the first key-change section staged at time 0x0102030405060708.
+fn golden_decoder() -> Decoder<'static, 4> {
+    let key = MeterKey {
+        base_date: BaseDate::Y2014,
+        ken: 0xC3,
+        ..ea11_key(N04_KEY)
+    };
+    let mut d: Decoder<'_, 4> =
+        Decoder::new(Algorithm::Ea11, key, DecoderConfig::default()).unwrap();
+    for token in N04_CREDIT {
+        assert_eq!(
+            d.handle_token(token.as_bytes(), 0, zero).code(),
+            ResultCode::Accept
+        );
+    }
+    assert_eq!(
+        d.handle_token(N04_KCT[0].as_bytes(), 0x0102_0304_0506_0708, zero)
+            .code(),
+        ResultCode::FirstKct
+    );
+    d
+}
+
+/// A state image written by `Decoder::save` of version 1 (before the field map of the image
+/// was shared by save and restore): the format must stay byte-identical.
+/// (Fields: version 01, EA 0b, key length 10, key, KT 2, KRN 1, KEN c3, TI 01, SGC present 01,
+/// SGC 01e241 = 123457, base date 0e = 14, capacity 0004, count 0003, TIDs 59982c 599831 599836
+/// 000000, staged mask 01, four 6-byte sections, time 0102030405060708, CRC-16/MODBUS 34db.)
+const STATE_IMAGE_V1: &str = "010b10f94b6ed353c3bfdb113e2d3a7ea3c41d0201c3010101e2410e0004000359982c\
+    599831599836000000010f12b2088343000000000000000000000000000000000000010203040506070834db";
+
+#[test]
+fn state_image_format_is_stable() {
+    let d = golden_decoder();
+    let mut image = [0u8; Decoder::<'static, 4>::STATE_LEN];
+    d.save(&mut image).unwrap();
+    let hex: String = image.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, STATE_IMAGE_V1.replace(' ', ""));
+
+    // The old image restores to the same state, and the staged key change goes on from it.
+    let bytes: Vec<u8> = (0..image.len())
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut r: Decoder<'_, 4> =
+        Decoder::restore(&bytes, Algorithm::Ea11, DecoderConfig::default()).unwrap();
+    assert_eq!(r.key(), d.key());
+    assert_eq!(r.key().sgc, Some(123_457));
+    assert_eq!(r.key().base_date, BaseDate::Y2014);
+    let mut tids: Vec<u32> = r.tids().map(Tid::value).collect();
+    tids.sort_unstable();
+    assert_eq!(tids, [0x59_982c, 0x59_9831, 0x59_9836]);
+    assert_eq!(r.staged_sections(), 0b0001);
+    let mut again = [0u8; Decoder::<'static, 4>::STATE_LEN];
+    r.save(&mut again).unwrap();
+    assert_eq!(again, image);
+    // The staging time came back too: a timeout of 10 from it drops the section at +11.
+    let mut timed: Decoder<'_, 4> = Decoder::restore(
+        &bytes,
+        Algorithm::Ea11,
+        DecoderConfig {
+            kct_timeout: Some(10),
+            ..DecoderConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        timed
+            .handle_token(N04_KCT[1].as_bytes(), 0x0102_0304_0506_0708 + 11, zero)
+            .code(),
+        ResultCode::FirstKct
+    );
+    assert_eq!(timed.staged_sections(), 0b0010);
+    for t in &N04_KCT[1..3] {
+        assert_eq!(
+            r.handle_token(t.as_bytes(), 0, zero).code(),
+            ResultCode::SecondKct
+        );
+    }
+    assert!(matches!(
+        r.handle_token(N04_KCT[3].as_bytes(), 0, zero),
+        Outcome::Accepted {
+            action: Action::KeyChanged {
+                ti: 2,
+                sgc: Some(123_457),
+                ..
+            },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn no_lockout_by_default() {
+    // IEC 62055-41 has no lockout rule: without a configured lockout nothing ever locks.
+    let mut d = sample_decoder::<8>(KeyType::Dutk, 255);
+    let bad = digits(TokenNumber::from_parts(
+        TokenClass::TransferCredit,
+        0x1234_5678,
+    ));
+    for now in 0..20 {
+        assert_eq!(d.handle_token(&bad, now, zero).code(), ResultCode::Crc);
+    }
+    assert_eq!(d.locked_until(20), None);
+    assert_eq!(feed(&mut d, &credit(100, 1)).code(), ResultCode::Accept);
+}
+
+#[test]
+fn lockout_after_repeated_rejections() {
+    // The lockout of a meter vendor's FAQ (notes: vendor behaviour, result code 15), scaled:
+    // 3 rejected tokens lock for 10, each further one doubles the time up to 40.
+    let mut d = sample_decoder::<8>(KeyType::Dutk, 255);
+    d.set_config(DecoderConfig {
+        lockout: Some(Lockout {
+            after_failures: 3,
+            first: 10,
+            longest: 40,
+        }),
+        ..DecoderConfig::default()
+    });
+    let bad = digits(TokenNumber::from_parts(
+        TokenClass::TransferCredit,
+        0x1234_5678,
+    ));
+    let good = |tid| digits(sample_cipher().encode(&credit(tid, 1)).unwrap());
+    let test = digits(
+        sts::cipher::encode_unencrypted(&TokenRepr::InitiateMeterTest1 {
+            control: 1,
+            manufacturer_code: 0,
+        })
+        .unwrap(),
+    );
+    // Two rejections (a CRC and a format failure) do not lock yet; the third does.
+    assert_eq!(d.handle_token(&bad, 0, zero).code(), ResultCode::Crc);
+    assert_eq!(d.handle_token(b"123", 0, zero).code(), ResultCode::Format);
+    assert_eq!(d.locked_until(0), None);
+    assert_eq!(d.handle_token(&bad, 0, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(0), Some(10));
+    // Locked: a valid meter-specific token is refused unread and its TID is not recorded; a
+    // class 1 token still works and does not end the lockout.
+    assert_eq!(
+        d.handle_token(&good(100), 5, zero),
+        Outcome::Rejected {
+            code: ResultCode::TokenLockout,
+            token: None
+        }
+    );
+    assert_eq!(d.tids().count(), 0);
+    assert_eq!(d.handle_token(&test, 6, zero).code(), ResultCode::Accept);
+    assert_eq!(d.locked_until(9), Some(10));
+    // At the end of the lockout the token is accepted, which clears the count.
+    assert_eq!(d.locked_until(10), None);
+    assert_eq!(
+        d.handle_token(&good(100), 10, zero).code(),
+        ResultCode::Accept
+    );
+    assert_eq!(d.handle_token(&bad, 11, zero).code(), ResultCode::Crc);
+    assert_eq!(d.handle_token(&bad, 11, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(11), None);
+    // Three in a row again: 10; the next rejection after it 20, then 40, and 40 at most. A
+    // token already used counts as a rejection too.
+    assert_eq!(
+        d.handle_token(&good(100), 20, zero).code(),
+        ResultCode::Used
+    );
+    assert_eq!(d.locked_until(20), Some(30));
+    assert_eq!(
+        d.handle_token(&good(101), 29, zero).code(),
+        ResultCode::TokenLockout
+    );
+    assert_eq!(d.handle_token(&bad, 30, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(30), Some(50));
+    assert_eq!(d.handle_token(&bad, 50, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(50), Some(90));
+    assert_eq!(d.handle_token(&bad, 90, zero).code(), ResultCode::Crc);
+    assert_eq!(d.locked_until(90), Some(130));
+    // A power cycle (restore from the saved state) forgets the lockout.
+    let mut image = [0u8; Decoder::<'static, 8>::STATE_LEN];
+    d.save(&mut image).unwrap();
+    let mut r: Decoder<'_, 8> =
+        Decoder::restore(&image, Algorithm::Ea07(&SAMPLE_TABLES), *d.config()).unwrap();
+    assert_eq!(r.locked_until(91), None);
+    assert_eq!(
+        r.handle_token(&good(101), 91, zero).code(),
+        ResultCode::Accept
+    );
+}
+
+#[test]
+fn result_codes_are_the_meter_numbers() {
+    // W9 numbering: 15 is the lockout; 16 (virtual carrier not ready) is not a decoder result.
+    assert_eq!(ResultCode::from_u8(15), ResultCode::TokenLockout);
+    assert_eq!(ResultCode::TokenLockout.value(), 15);
+    assert_eq!(ResultCode::from_u8(16), ResultCode::Unknown(16));
+    for v in 0..=255 {
+        assert_eq!(ResultCode::from_u8(v).value(), v);
+    }
 }

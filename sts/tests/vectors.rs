@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sts::vend::{TokenData, TokenIssuer};
 use sts::{
-    Algorithm, BaseDate, CrcKind, DateTime, DecoderKey, Dkga02, Dkga04, EncryptionAlgorithm,
+    Algorithm, AlgorithmCode, BaseDate, CrcKind, DateTime, DecoderKey, Dkga02, Dkga04,
     KeyGenerator, KeyType, MeterKeyParams, Pan, StaTables, Tid, TokenCipher, TokenClass,
     TokenNumber, TokenRepr, VendingKey, crc16, misty1::Misty1, sta::SAMPLE_TABLES,
 };
@@ -136,7 +136,7 @@ fn dkga04_vectors() {
     for r in recs {
         let g = Dkga04::new(&VendingKey::from_hex(s(&r["vending_key"])).unwrap()).unwrap();
         let p = params_of(&r);
-        let ea = EncryptionAlgorithm::from_code(s(&r["ea"]).parse().unwrap()).unwrap();
+        let ea = AlgorithmCode::from_code(s(&r["ea"]).parse().unwrap()).unwrap();
         let input: String = p
             .dkga04_input(ea)
             .iter()
