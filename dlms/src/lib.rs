@@ -37,6 +37,7 @@
 //! | [`link`] | sans-IO `HdlcClient` / `HdlcServer`: connection, windows, RR polling, timers, retransmission | IEC 62056-46 |
 //! | [`axdr`] | A-XDR `Data` (borrowed, validated once, walked lazily), date-time, limits | IEC 61334-6 |
 //! | [`apdu`] | ACSE (AARQ/AARE/RLRQ/RLRE) and every xDLMS APDU, ciphered envelopes taken apart | IEC 62056-5-3 |
+//! | [`session`] | client and server associations: AARQ/AARE, authentication, ciphering, GET/SET/ACTION with block transfer, dispatch to the application | IEC 62056-5-3 |
 //! | [`gbt`] | general block transfer: an APDU cut into numbered blocks, and reassembled in a caller's buffer | IEC 62056-5-3 |
 //! | [`security`] | suites 0-2: AES-GCM in place, keys, counters, HLS 2-7, KDF, ECDH/ECDSA, policy | IEC 62056-5-3 |
 //!
@@ -86,6 +87,9 @@ pub mod wrapper;
 pub mod apdu;
 pub mod axdr;
 pub mod gbt;
+
+// ---- sessions: `session` (client and server associations) ---------------------------------
+pub mod session;
 
 // ---- security: `security` ----------------------------------------------------------------------
 pub mod security;

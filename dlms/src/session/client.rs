@@ -1,0 +1,1 @@
+//! The head-end side of a session.
