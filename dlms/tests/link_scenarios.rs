@@ -1225,3 +1225,124 @@ fn received_data_that_cannot_be_delivered_is_reported() {
     );
     assert_eq!(to_server(&mut s, &ok, now), [Ev::Apdu(vec![0xC0, 0x01])]);
 }
+
+// ---- Gurux client quirks -------------------------------------------------------------------------
+
+/// Feeds one client frame to the server, lets it queue `answer` (if any) and returns the
+/// events and the server's frames.
+fn exchange(
+    s: &mut Server,
+    f: &[u8],
+    answer: Option<&[u8]>,
+    now: Instant,
+) -> (Vec<Ev>, Vec<Vec<u8>>) {
+    let ev = to_server(s, f, now);
+    if let Some(apdu) = answer {
+        s.send(apdu, now).unwrap();
+    }
+    (ev, server_out(s, now))
+}
+
+#[test]
+fn gurux_keepalive_drifted_nr_is_resynchronised() {
+    // gurux-dlms 1.0.203 against a meter: SNRM/UA, AARQ/AARE (N(S)=0), a first GET
+    // (N(S)=1), the keep-alive RR, then its next GET as I(N(S)=2, N(R)=3), although the meter
+    // only ever sent N(S)=0 and 1. The frame bytes are Gurux's own (client 16 to (1,17)).
+    let mut s = server_with(ServerConfig::new(server_1_17()));
+    let now = Instant::ZERO;
+    let (ev, out) = exchange(&mut s, &snrm(client16()), None, now);
+    assert!(matches!(ev[..], [Ev::Connected(..)]));
+    assert_eq!(control(&out[0]), 0x73);
+    let i = |ns, nr, info: &[u8]| {
+        frame(
+            false,
+            server_1_17(),
+            client16(),
+            Control::I { ns, nr, pf: true },
+            info,
+        )
+    };
+    let aarq = hex("E6E600 601DA109060760857405080101BE10040E01000000065F1F0400001E1DFFFF");
+    let aare = [0x61, 0x03, 0xA1, 0x01, 0x00];
+    let (ev, out) = exchange(&mut s, &i(0, 0, &aarq), Some(&aare), now);
+    assert_eq!(ev, [Ev::Apdu(aarq[3..].to_vec())]);
+    assert_eq!(control(&out[0]), 0x30); // AARE in I(0, 1)
+    let get1 = hex("E6E600 C001C100030100010800FF0200");
+    let response = [0xC4, 0x01, 0xC1, 0x01, 0x04];
+    let (ev, out) = exchange(&mut s, &i(1, 1, &get1), Some(&response), now);
+    assert_eq!(ev, [Ev::Sent, Ev::Apdu(get1[3..].to_vec())]);
+    assert_eq!(control(&out[0]), 0x52); // I(1, 2)
+    // keepAlive(): RR N(R)=2, answered with RR N(R)=2.
+    let (ev, out) = exchange(&mut s, &hex("7E A0 08 02 23 21 51 A3 81 7E"), None, now);
+    assert_eq!(ev, [Ev::Sent]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(control(&out[0]), 0x51);
+    // The exact frame Gurux sends next: GET 0-0:1.0.0.255 attribute 2, I(N(S)=2, N(R)=3).
+    let gurux = hex("7ea01a02232174c455e6e600c001c100080000010000ff0200601a7e");
+    let f = HdlcFrame::new_checked(&gurux[..]).unwrap();
+    f.check_checksums().unwrap();
+    assert_eq!(
+        f.control(),
+        Control::I {
+            ns: 2,
+            nr: 3,
+            pf: true
+        }
+    );
+    let (ev, out) = exchange(&mut s, &gurux, Some(&response), now);
+    assert_eq!(ev, [Ev::Apdu(gurux[12..gurux.len() - 3].to_vec())]);
+    assert_eq!((s.stats().invalid_nr, s.stats().nr_resyncs), (1, 1));
+    // Answered, numbered the way Gurux now counts: I(N(S)=3, N(R)=3).
+    assert_eq!(out.len(), 1);
+    let answer = HdlcFrame::new_checked(&out[0][..]).unwrap();
+    assert_eq!(
+        answer.control(),
+        Control::I {
+            ns: 3,
+            nr: 3,
+            pf: true
+        }
+    );
+    assert_eq!(answer.info(), hex("E6E700 C401C10104"));
+    // And the link goes on in step: the next GET acknowledges it.
+    let (ev, out) = exchange(&mut s, &i(3, 4, &get1), None, now);
+    assert_eq!(ev, [Ev::Sent, Ev::Apdu(get1[3..].to_vec())]);
+    assert_eq!(control(&out[0]), 0x91); // RR N(R)=4: the answer is not ready yet
+    assert_eq!(s.stats().nr_resyncs, 1);
+}
+
+#[test]
+fn invalid_nr_while_frames_are_outstanding_is_rejected() {
+    let mut s = server_with(ServerConfig::new(server_1_17()));
+    let now = Instant::ZERO;
+    exchange(&mut s, &snrm(client16()), None, now);
+    let get = hex("E6E600 C001C100030100010800FF0200");
+    let i = |ns, nr| {
+        frame(
+            false,
+            server_1_17(),
+            client16(),
+            Control::I { ns, nr, pf: true },
+            &get,
+        )
+    };
+    let (_, out) = exchange(&mut s, &i(0, 0), Some(&[0xC4, 0x01, 0xC1, 0x01, 0x04]), now);
+    assert_eq!(control(&out[0]), 0x30); // I(0, 1), not yet acknowledged
+    // N(R)=2 acknowledges a frame never sent while I(0) is outstanding: FRMR with Z.
+    let (ev, out) = exchange(&mut s, &i(1, 2), None, now);
+    assert!(ev.is_empty());
+    assert_eq!(s.state(), ServerState::FrameReject);
+    let f = HdlcFrame::new_checked(&out[0][..]).unwrap();
+    assert_eq!(f.control(), Control::Frmr { pf: true });
+    let info = FrmrInfo::parse(f.info()).unwrap();
+    assert_eq!(
+        (info.rejected_control, info.w, info.x, info.y, info.z),
+        (0x52, false, false, false, true)
+    );
+    // The client recovers with SNRM, and the link works again.
+    let (ev, out) = exchange(&mut s, &snrm(client16()), None, now);
+    assert!(matches!(ev[..], [Ev::Disconnected(_), Ev::Connected(..)]));
+    assert_eq!(control(&out[0]), 0x73);
+    let (ev, _) = exchange(&mut s, &i(0, 0), None, now);
+    assert_eq!(ev, [Ev::Apdu(get[3..].to_vec())]);
+}

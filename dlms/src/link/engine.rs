@@ -489,6 +489,26 @@ impl Core {
         Ack::Valid { count }
     }
 
+    /// True when none of our I-frames waits for an acknowledgement: V(S) may be moved without
+    /// losing data.
+    pub(crate) fn nothing_outstanding(&self) -> bool {
+        self.tx_kind != TxKind::Link || self.outstanding() == 0
+    }
+
+    /// Adopts the peer's N(R) as our V(S) (the peer's count drifted, see the server's I-frame
+    /// handling). Only valid while nothing is outstanding.
+    pub(crate) fn resync_vs(&mut self, nr: u8) {
+        debug_assert!(self.nothing_outstanding());
+        let sent = if self.tx_kind == TxKind::Link {
+            self.tx_sent
+        } else {
+            0
+        };
+        // V(S) = tx_base + tx_sent (mod 8); only the low three bits matter.
+        self.tx_base = nr.wrapping_sub((sent & 7) as u8) & 7;
+        self.stats.nr_resyncs += 1;
+    }
+
     /// Go back to the oldest unacknowledged frame (checkpoint or timeout).
     pub(crate) fn rewind(&mut self) {
         let n = self.outstanding();

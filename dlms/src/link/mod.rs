@@ -91,8 +91,18 @@
 //!   [`Timeouts::response`] without an answer (then up to [`Timeouts::max_retries`] times); the
 //!   server, which may only speak when polled, retransmits its unacknowledged frames in answer
 //!   to the next poll. Frames with an unexpected N(S) are dropped (duplicates are detected this
-//!   way and never delivered twice). A frame whose N(R) acknowledges frames never sent is
-//!   ignored rather than answered with FRMR, because on real lines it is a delayed duplicate.
+//!   way and never delivered twice). A frame with an unexpected N(S) whose N(R) acknowledges
+//!   frames never sent is ignored rather than answered with FRMR, because on real lines it is
+//!   a delayed duplicate.
+//! - Invalid N(R) in an in-sequence I-frame (server): Gurux's client (gurux-dlms 1.0.203)
+//!   counts its receive sequence one too far after its RR keep-alive, and then sends its next
+//!   request with an N(R) one above our V(S). While none of our I-frames is outstanding,
+//!   nothing can be lost: the server accepts the information field and takes the N(R) as its
+//!   V(S) ([`LinkStats::nr_resyncs`]), as meters do for this client. While frames are
+//!   outstanding, the N(R) cannot be trusted: the server answers FRMR with the Z bit (invalid
+//!   N(R), the ISO/IEC 13239 FRMR response) and repeats it until the client resets the link with
+//!   SNRM or DISC, the recovery ISO/IEC 13239 prescribes. Either way the frame is never
+//!   dropped silently.
 //! - An F-frame that acknowledges nothing new while I-frames are outstanding, or a duplicate
 //!   I-frame carrying F, is not taken as the answer to the current poll: it is a duplicate of an
 //!   earlier answer, and acting on it would retransmit needlessly, forever.
@@ -251,8 +261,12 @@ pub struct LinkStats {
     pub foreign: u64,
     /// I-frames with an unexpected N(S), dropped (duplicates and frames after a loss).
     pub out_of_sequence: u64,
-    /// Frames with an N(R) acknowledging frames never sent, ignored.
+    /// Frames with an N(R) acknowledging frames never sent (ignored, resynchronised or
+    /// rejected: see [`LinkStats::nr_resyncs`] and [`LinkStats::frame_rejects`]).
     pub invalid_nr: u64,
+    /// Server: in-sequence I-frames with an invalid N(R) that were accepted while none of our
+    /// frames was outstanding, our V(S) taking the peer's N(R) (the Gurux keep-alive quirk).
+    pub nr_resyncs: u64,
     /// Answers to an earlier poll (duplicates), not taken as the answer to the current one.
     pub stale_answers: u64,
     /// I-frames sent again.

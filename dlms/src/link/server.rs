@@ -278,7 +278,9 @@ impl Inner {
         upper && lower
     }
 
-    fn frame_reject(&mut self, rejected: u8, w: bool, x: bool, y: bool, src: Address) {
+    /// Enters the frame reject condition (ISO/IEC 13239, FRMR response): W unknown control
+    /// field, X information field not allowed, Y information field too long, Z invalid N(R).
+    fn frame_reject(&mut self, rejected: u8, w: bool, x: bool, y: bool, z: bool, src: Address) {
         self.frmr = FrmrInfo {
             rejected_control: rejected,
             vs: self.core.vs(),
@@ -287,7 +289,7 @@ impl Inner {
             w,
             x,
             y,
-            z: false,
+            z,
         };
         self.state = ServerState::FrameReject;
         self.core.stats.frame_rejects += 1;
@@ -372,10 +374,26 @@ impl Inner {
         match control {
             Control::I { ns, nr, pf } => {
                 if f.info().len() > usize::from(self.core.params.max_info_rx) {
-                    self.frame_reject(control.to_byte(), false, false, true, src);
+                    self.frame_reject(control.to_byte(), false, false, true, false, src);
                     return;
                 }
-                if let Ack::Valid { .. } = self.core.ack(nr) {
+                let take = match self.core.ack(nr) {
+                    Ack::Valid { .. } => true,
+                    // A new frame (N(S) expected) with an N(R) beyond our V(S): the peer's
+                    // count drifted (Gurux after its keep-alive RR). See the module docs.
+                    Ack::Invalid if ns == self.core.vr => {
+                        if self.core.nothing_outstanding() {
+                            self.core.resync_vs(nr);
+                            true
+                        } else {
+                            self.frame_reject(control.to_byte(), false, false, false, true, src);
+                            return;
+                        }
+                    }
+                    // A delayed duplicate: its N(S) is stale too.
+                    Ack::Invalid => false,
+                };
+                if take {
                     if self.busy {
                         self.core.stats.out_of_sequence += 1;
                     } else {
@@ -393,7 +411,7 @@ impl Inner {
             | Control::Rej { nr, pf }
             | Control::Srej { nr, pf } => {
                 if has_info {
-                    self.frame_reject(control.to_byte(), true, true, false, src);
+                    self.frame_reject(control.to_byte(), true, true, false, false, src);
                     return;
                 }
                 if let Ack::Valid { .. } = self.core.ack(nr) {
@@ -406,7 +424,7 @@ impl Inner {
                     self.polled();
                 }
             }
-            Control::Unknown(b) => self.frame_reject(b, true, has_info, false, src),
+            Control::Unknown(b) => self.frame_reject(b, true, has_info, false, false, src),
             // Responses are not commands; ignore them.
             Control::Ua { .. }
             | Control::Dm { .. }
