@@ -74,6 +74,7 @@ enum Ev {
     },
     FrameRejected(FrmrInfo),
     Discarded(Error),
+    TooLong(usize, usize),
 }
 
 fn own(ev: LinkEvent<'_>) -> Ev {
@@ -91,6 +92,7 @@ fn own(ev: LinkEvent<'_>) -> Ev {
         },
         LinkEvent::FrameRejected(i) => Ev::FrameRejected(i),
         LinkEvent::Discarded(e) => Ev::Discarded(e),
+        LinkEvent::ApduTooLong { len, capacity } => Ev::TooLong(len, capacity),
         _ => unreachable!(),
     }
 }
@@ -1181,8 +1183,8 @@ fn received_data_that_cannot_be_delivered_is_reported() {
         })]
     );
     server_out(&mut s, now);
-    // An APDU longer than the receive buffer (2,048 + 3 bytes): dropped, the rest skipped, and
-    // the link goes on.
+    // An APDU longer than the receive buffer (2,048 bytes): dropped, the rest skipped, reported
+    // after its last segment, and the link goes on.
     let mut lsdu = hex("E6E600");
     lsdu.extend(vec![0xC0; 2100]);
     let mut events = Vec::new();
@@ -1204,13 +1206,7 @@ fn received_data_that_cannot_be_delivered_is_reported() {
         events.extend(to_server(&mut s, &f, now));
         server_out(&mut s, now);
     }
-    assert_eq!(
-        events,
-        [Ev::Discarded(Error::ApduTooLong {
-            len: 2103,
-            capacity: 2051
-        })]
-    );
+    assert_eq!(events, [Ev::TooLong(2100, 2048)]);
     let ns = ((parts.len() + 1) % 8) as u8;
     let ok = frame(
         false,
@@ -1345,4 +1341,142 @@ fn invalid_nr_while_frames_are_outstanding_is_rejected() {
     assert_eq!(control(&out[0]), 0x73);
     let (ev, _) = exchange(&mut s, &i(0, 0), None, now);
     assert_eq!(ev, [Ev::Apdu(get[3..].to_vec())]);
+}
+
+// ---- over-long requests ------------------------------------------------------------------------
+
+/// Moves frames between client and server until both are quiet; `answer` gives the server's
+/// response to each server event (an APDU or an over-long APDU). Returns the server's events
+/// and the client's.
+fn pump(
+    c: &mut Client,
+    s: &mut Server,
+    now: Instant,
+    answer: &mut dyn FnMut(&Ev) -> Option<Vec<u8>>,
+) -> (Vec<Ev>, Vec<Ev>) {
+    let (mut server_events, mut client_events) = (Vec::new(), Vec::new());
+    loop {
+        let mut moved = false;
+        for f in client_out(c, now) {
+            moved = true;
+            for ev in to_server(s, &f, now) {
+                if let Some(apdu) = answer(&ev) {
+                    s.send(&apdu, now).unwrap();
+                }
+                server_events.push(ev);
+            }
+        }
+        for f in server_out(s, now) {
+            moved = true;
+            client_events.extend(to_client(c, &f, now));
+        }
+        if !moved {
+            return (server_events, client_events);
+        }
+    }
+}
+
+fn meter_512() -> (Client, Server) {
+    let mut c = client_with(ClientConfig::new(client16(), server_1_17()));
+    let mut scfg = ServerConfig::new(server_1_17());
+    scfg.max_apdu_rx = 512;
+    let mut s = server_with(scfg);
+    let now = Instant::ZERO;
+    c.connect(now).unwrap();
+    pump(&mut c, &mut s, now, &mut |_| None);
+    assert_eq!(c.state(), ClientState::Connected);
+    (c, s)
+}
+
+/// The meter of the `hdlc_meter` example, reduced: a GET gets a response, an over-long APDU
+/// gets exception-response pdu-too-long.
+fn meter_answer(ev: &Ev) -> Option<Vec<u8>> {
+    match ev {
+        Ev::Apdu(a) if a.first() == Some(&0xC0) => Some(vec![0xC4, 0x01, 0xC1, 0x01, 0x04]),
+        Ev::TooLong(..) => Some(vec![0xD8, 0x01, 0x04]),
+        _ => None,
+    }
+}
+
+#[test]
+fn over_long_apdu_is_answered_and_the_link_stays_usable() {
+    let (mut c, mut s) = meter_512();
+    let now = Instant::ZERO;
+    // A 700-byte SET-Request-Normal: 703 bytes with the LLC header, six I-frames of 128.
+    let mut set = hex("C1 01 C1 0001 0000010000FF 02 00 09 82 02A6");
+    set.resize(700, 0x55);
+    c.send(&set, now).unwrap();
+    let (server_events, client_events) = pump(&mut c, &mut s, now, &mut meter_answer);
+    assert_eq!(server_events, [Ev::TooLong(700, 512)]);
+    assert_eq!(client_events, [Ev::Sent, Ev::Apdu(vec![0xD8, 0x01, 0x04])]);
+    assert_eq!(s.stats().apdus_received, 0);
+    // The next request on the same link works.
+    let get = hex("C0 01 C1 0003 0100010800FF 02 00");
+    c.send(&get, now).unwrap();
+    let (server_events, client_events) = pump(&mut c, &mut s, now, &mut meter_answer);
+    assert_eq!(server_events, [Ev::Sent, Ev::Apdu(get)]);
+    assert_eq!(
+        client_events,
+        [Ev::Sent, Ev::Apdu(vec![0xC4, 0x01, 0xC1, 0x01, 0x04])]
+    );
+    assert_eq!(c.state(), ClientState::Connected);
+    assert_eq!(s.state(), ServerState::Connected);
+}
+
+#[test]
+fn over_long_information_field_is_rejected_with_frmr() {
+    // The server's frame buffer holds the 128-byte information field it announced; a client
+    // that ignores it and sends 200 bytes in one frame gets FRMR (Y), not silence.
+    let mut s = server_with(ServerConfig::new(server_1_17()));
+    let now = Instant::ZERO;
+    exchange(&mut s, &snrm(client16()), None, now);
+    let mut info = hex("E6E600");
+    info.resize(200, 0xC1);
+    // A flag inside the information field must not resynchronise the deframer there.
+    info[100] = 0x7E;
+    let long = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
+        &info,
+    );
+    // Longer than the frame buffer: 128 bytes of information plus the largest overhead.
+    assert!(long.len() > 128 + dlms::hdlc::MAX_OVERHEAD);
+    let (ev, out) = exchange(&mut s, &long, None, now);
+    assert!(ev.is_empty());
+    assert_eq!(out.len(), 1);
+    let f = HdlcFrame::new_checked(&out[0][..]).unwrap();
+    assert_eq!((f.dst(), f.src()), (client16(), server_1_17()));
+    assert_eq!(f.control(), Control::Frmr { pf: true });
+    let frmr = FrmrInfo::parse(f.info()).unwrap();
+    assert_eq!(
+        (frmr.rejected_control, frmr.w, frmr.x, frmr.y, frmr.z),
+        (0x10, false, false, true, false)
+    );
+    assert_eq!(s.state(), ServerState::FrameReject);
+    assert_eq!(s.stats().bad_bytes, long.len() as u64);
+    // The client resets the link with SNRM; the next request works.
+    let (ev, out) = exchange(&mut s, &snrm(client16()), None, now);
+    assert!(matches!(ev[..], [Ev::Disconnected(_), Ev::Connected(..)]));
+    assert_eq!(control(&out[0]), 0x73);
+    let get = hex("E6E600 C001C100030100010800FF0200");
+    let i = frame(
+        false,
+        server_1_17(),
+        client16(),
+        Control::I {
+            ns: 0,
+            nr: 0,
+            pf: true,
+        },
+        &get,
+    );
+    let (ev, out) = exchange(&mut s, &i, Some(&[0xC4, 0x01, 0xC1, 0x01, 0x04]), now);
+    assert_eq!(ev, [Ev::Apdu(get[3..].to_vec())]);
+    assert_eq!(control(&out[0]), 0x30);
 }

@@ -56,4 +56,5 @@ pub use params::{
 };
 pub use segment::{Reassembler, Segment, Segments, segments};
 
-pub(crate) use deframe::DeframerCore;
+pub(crate) use deframe::{DeframerCore, Input};
+pub(crate) use frame::FrameHeader;

@@ -106,6 +106,10 @@
 //! - An F-frame that acknowledges nothing new while I-frames are outstanding, or a duplicate
 //!   I-frame carrying F, is not taken as the answer to the current poll: it is a duplicate of an
 //!   earlier answer, and acting on it would retransmit needlessly, forever.
+//! - Over-long data: an I-frame whose information field exceeds the negotiated maximum is
+//!   answered with FRMR (Y bit); an APDU that exceeds the receive buffer once reassembled is
+//!   acknowledged segment by segment and reported with [`LinkEvent::ApduTooLong`] after its
+//!   last segment, so that the session layer can answer it.
 //! - Disconnection: DISC answered with UA (or DM when not connected); FRMR for frames the
 //!   server cannot accept (unknown control field, information field where none is allowed,
 //!   information field too long), repeated on every poll until SNRM or DISC.
@@ -237,8 +241,21 @@ pub enum LinkEvent<'a> {
     Push(Push<'a>),
     /// The peer rejected one of our frames (client; the link is down afterwards).
     FrameRejected(FrmrInfo),
-    /// Received data was dropped: too long for the receive buffer, or a wrong LLC header.
+    /// Received data was dropped: a push too long for the receive buffer, or a wrong LLC
+    /// header.
     Discarded(Error),
+    /// The peer sent an APDU in the connection longer than our receive buffer
+    /// ([`ServerConfig::max_apdu_rx`] / [`ClientConfig::max_apdu_rx`]). Its segments were
+    /// acknowledged and dropped; this event comes after the last one, when the peer waits for
+    /// an answer. A server answers with an exception-response whose service-error is
+    /// pdu-too-long (`D8 01 04`, DLMS Green Book, EXCEPTION-Response), sent with
+    /// [`HdlcServer::send`] as any other response; the link stays usable.
+    ApduTooLong {
+        /// Length of the APDU (LLC header not counted).
+        len: usize,
+        /// The longest APDU we accept.
+        capacity: usize,
+    },
 }
 
 /// Counters of a link.

@@ -6,7 +6,8 @@ use super::engine::{
 };
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Timeouts};
 use crate::hdlc::{
-    Address, AddressSize, Control, FrmrInfo, HdlcFrame, HdlcParameters, Llc, ParametersRepr,
+    Address, AddressSize, Control, FrameHeader, FrmrInfo, HdlcFrame, HdlcParameters, Llc,
+    ParametersRepr,
 };
 use crate::{Error, Result};
 
@@ -253,6 +254,35 @@ impl Role for Inner {
 
     fn on_frame(&mut self, frame: &HdlcFrame<&[u8]>, rx: &mut [u8], now: Instant) {
         Inner::on_frame(self, frame, rx, now);
+    }
+
+    /// A frame longer than the frame buffer (sized for the information field we announced):
+    /// from our client in a connection it is rejected with FRMR, Y bit (information field too
+    /// long, ISO/IEC 13239 FRMR response), like a shorter frame over the negotiated maximum.
+    fn on_too_long(&mut self, h: &FrameHeader, now: Instant) {
+        self.core.stats.frames_received += 1;
+        if !self.addressed_to_us(&h.dst) || h.src != self.peer || h.dst.is_broadcast() {
+            self.core.stats.foreign += 1;
+            return;
+        }
+        match self.state {
+            ServerState::Disconnected => {
+                if h.control.pf() {
+                    self.reply = Some((Reply::Dm, h.src, h.dst));
+                }
+            }
+            ServerState::FrameReject => {
+                self.last_rx = now;
+                if h.control.pf() {
+                    self.reply = Some((Reply::Frmr, h.src, h.dst));
+                }
+            }
+            ServerState::Connected => {
+                self.last_rx = now;
+                self.answer_as = h.dst;
+                self.frame_reject(h.control.to_byte(), false, false, true, false, h.src);
+            }
+        }
     }
 }
 
