@@ -127,7 +127,7 @@ fn main() -> std::io::Result<()> {
                 // the link frees up (`LinkEvent::Sent`). Firmware would use a fixed-size queue
                 // and answer exception-response when it is full.
                 while let Some(apdu) = answers.front() {
-                    match meter.send(apdu, now()) {
+                    match meter.send(apdu) {
                         Ok(()) => {
                             answers.pop_front();
                         }
@@ -143,10 +143,7 @@ fn main() -> std::io::Result<()> {
                     break;
                 }
             }
-            while let Some(n) = meter
-                .poll_transmit(&mut frame, now())
-                .expect("frame buffer")
-            {
+            while let Some(n) = meter.poll_transmit(&mut frame).expect("frame buffer") {
                 port.write_all(&frame[..n])?;
             }
             meter.handle_timeout(now());

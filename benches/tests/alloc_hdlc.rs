@@ -124,11 +124,11 @@ fn link_exchange_allocates_nothing() {
                         answer |= matches!(ev, LinkEvent::Apdu(a) if a.len() == request.len());
                     }
                     if answer {
-                        server.send(&response, now).unwrap();
+                        server.send(&response).unwrap();
                     }
                 }
             }
-            while let Some(len) = server.poll_transmit(&mut frame, now).unwrap() {
+            while let Some(len) = server.poll_transmit(&mut frame).unwrap() {
                 let mut input = &frame[..len];
                 while !input.is_empty() {
                     let used = client.handle_input(input, now);

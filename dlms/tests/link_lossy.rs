@@ -192,7 +192,7 @@ fn run(s: &Scenario) -> Outcome {
                     }
                     if let Some(i) = pending_response.take() {
                         // The meter answers at once (before its next transmission).
-                        server.send(&apdu(s.seed, 1, i), now).unwrap();
+                        server.send(&apdu(s.seed, 1, i)).unwrap();
                     }
                     if rest.is_empty() {
                         break;
@@ -203,7 +203,7 @@ fn run(s: &Scenario) -> Outcome {
 
         // Server -> client.
         let mut out = Vec::new();
-        while let Some(n) = server.poll_transmit(&mut frame, now).unwrap() {
+        while let Some(n) = server.poll_transmit(&mut frame).unwrap() {
             out.push(frame[..n].to_vec());
         }
         for f in &out {

@@ -49,10 +49,10 @@ fn client_out(c: &mut Client, now: Instant) -> Vec<Vec<u8>> {
     out
 }
 
-fn server_out(s: &mut Server, now: Instant) -> Vec<Vec<u8>> {
+fn server_out(s: &mut Server) -> Vec<Vec<u8>> {
     let mut buf = [0u8; 2100];
     let mut out = Vec::new();
-    while let Some(n) = s.poll_transmit(&mut buf, now).unwrap() {
+    while let Some(n) = s.poll_transmit(&mut buf).unwrap() {
         out.push(buf[..n].to_vec());
     }
     out
@@ -143,7 +143,7 @@ fn connected_pair(params: HdlcParameters) -> (Client, Server) {
     for f in client_out(&mut c, now) {
         to_server(&mut s, &f, now);
     }
-    for f in server_out(&mut s, now) {
+    for f in server_out(&mut s) {
         to_client(&mut c, &f, now);
     }
     assert_eq!(c.state(), ClientState::Connected);
@@ -165,7 +165,7 @@ fn notes_example_frames_byte_exact() {
     assert_eq!(snrm, [hex("7E A0 08 02 23 21 93 BD 64 7E")]);
     // The server's UA with its parameters as 1-byte values (notes §2.7).
     assert_eq!(to_server(&mut s, &snrm[0], now).len(), 1);
-    let ua = server_out(&mut s, now);
+    let ua = server_out(&mut s);
     assert_eq!(
         ua,
         [hex(
@@ -189,26 +189,19 @@ fn notes_example_frames_byte_exact() {
     let mut c2 = client_with(ClientConfig::new(client16(), server_1_17()));
     c2.connect(now).unwrap();
     to_server(&mut s, &client_out(&mut c2, now)[0], now);
-    to_client(&mut c2, &server_out(&mut s, now)[0], now);
+    to_client(&mut c2, &server_out(&mut s)[0], now);
     c2.disconnect(now).unwrap();
     let disc = client_out(&mut c2, now);
     assert_eq!(disc, [hex("7E A0 08 02 23 21 53 B1 A2 7E")]);
     to_server(&mut s, &disc[0], now);
-    assert_eq!(
-        server_out(&mut s, now),
-        [hex("7E A0 08 21 02 23 73 7A 43 7E")]
-    );
+    assert_eq!(server_out(&mut s), [hex("7E A0 08 21 02 23 73 7A 43 7E")]);
     // DISC again, now disconnected: DM (notes §2.9).
     to_server(&mut s, &disc[0], now);
-    assert_eq!(
-        server_out(&mut s, now),
-        [hex("7E A0 08 21 02 23 1F 10 EA 7E")]
-    );
+    assert_eq!(server_out(&mut s), [hex("7E A0 08 21 02 23 1F 10 EA 7E")]);
     // UI push with an empty DataNotification (notes §2.11).
-    s.push(client16(), &hex("0F 00 00 00 01 00 00"), now)
-        .unwrap();
+    s.push(client16(), &hex("0F 00 00 00 01 00 00")).unwrap();
     assert_eq!(
-        server_out(&mut s, now),
+        server_out(&mut s),
         [hex(
             "7E A0 14 21 02 23 13 0C E3 E6 E7 00 0F 00 00 00 01 00 00 73 A8 7E"
         )]
@@ -241,7 +234,7 @@ fn notes_example_exchange_control_bytes() {
     };
     let s_to_c = |s: &mut Server, c: &mut Client, log: &mut Vec<u8>| {
         let mut events = Vec::new();
-        for f in server_out(s, now) {
+        for f in server_out(s) {
             log.push(control(&f));
             events.extend(to_client(c, &f, now));
         }
@@ -255,13 +248,13 @@ fn notes_example_exchange_control_bytes() {
         c_to_s(&mut c, &mut s, &mut log),
         [Ev::Apdu(vec![0x60, 0x00])]
     );
-    s.send(&[0x61, 0x00], now).unwrap(); // the AARE
+    s.send(&[0x61, 0x00]).unwrap(); // the AARE
     let ev = s_to_c(&mut s, &mut c, &mut log);
     assert_eq!(ev, [Ev::Sent, Ev::Apdu(vec![0x61, 0x00])]);
     c.send(&[0xC0, 0x01], now).unwrap(); // GET
     c_to_s(&mut c, &mut s, &mut log);
     let long = vec![0xC4; 200]; // two segments at max-info 128
-    s.send(&long, now).unwrap();
+    s.send(&long).unwrap();
     s_to_c(&mut s, &mut c, &mut log); // first segment (S=1, F)
     c_to_s(&mut c, &mut s, &mut log); // RR N(R)=2 P
     let ev = s_to_c(&mut s, &mut c, &mut log); // last segment
@@ -762,7 +755,7 @@ fn busy_server_and_polling() {
     for f in client_out(&mut c, now) {
         assert!(to_server(&mut s, &f, now).is_empty());
     }
-    let rnr = server_out(&mut s, now);
+    let rnr = server_out(&mut s);
     assert_eq!(rnr.len(), 1);
     assert!(matches!(
         HdlcFrame::new_checked(&rnr[0][..]).unwrap().control(),
@@ -780,7 +773,7 @@ fn busy_server_and_polling() {
         Control::Rr { nr: 0, pf: true }
     ));
     to_server(&mut s, &poll[0], now);
-    let rr = server_out(&mut s, now);
+    let rr = server_out(&mut s);
     to_client(&mut c, &rr[0], now);
     // Not busy any more: the request goes again.
     let again = client_out(&mut c, now);
@@ -803,7 +796,7 @@ fn keepalive_polls() {
     let now = Instant::ZERO;
     c.connect(now).unwrap();
     to_server(&mut s, &client_out(&mut c, now)[0], now);
-    to_client(&mut c, &server_out(&mut s, now)[0], now);
+    to_client(&mut c, &server_out(&mut s)[0], now);
     let t = c.poll_timeout().unwrap();
     assert_eq!(t, Instant::from_millis(30_000));
     c.handle_timeout(t);
@@ -844,10 +837,7 @@ fn server_in_disconnected_mode_answers_dm() {
         &hex("E6E600C001"),
     );
     assert!(to_server(&mut s, &i, Instant::ZERO).is_empty());
-    assert_eq!(
-        server_out(&mut s, Instant::ZERO),
-        [hex("7E A0 08 21 02 23 1F 10 EA 7E")]
-    );
+    assert_eq!(server_out(&mut s), [hex("7E A0 08 21 02 23 1F 10 EA 7E")]);
 }
 
 #[test]
@@ -855,7 +845,7 @@ fn server_frame_reject() {
     let mut s = server_with(ServerConfig::new(server_1_17()));
     let now = Instant::ZERO;
     to_server(&mut s, &snrm(client16()), now);
-    server_out(&mut s, now);
+    server_out(&mut s);
     // An unknown control field (0x2F) is rejected with W set.
     let bad = frame(
         false,
@@ -866,7 +856,7 @@ fn server_frame_reject() {
     );
     to_server(&mut s, &bad, now);
     assert_eq!(s.state(), ServerState::FrameReject);
-    let out = server_out(&mut s, now);
+    let out = server_out(&mut s);
     let f = HdlcFrame::new_checked(&out[0][..]).unwrap();
     assert_eq!(f.control(), Control::Frmr { pf: true });
     let info = FrmrInfo::parse(f.info()).unwrap();
@@ -883,12 +873,12 @@ fn server_frame_reject() {
         &[],
     );
     to_server(&mut s, &rr, now);
-    assert_eq!(control(&server_out(&mut s, now)[0]), 0x97);
+    assert_eq!(control(&server_out(&mut s)[0]), 0x97);
     let ev = to_server(&mut s, &snrm(client16()), now);
     assert_eq!(ev[0], Ev::Disconnected(DisconnectReason::Peer));
     assert!(matches!(ev[1], Ev::Connected(..)));
     assert_eq!(s.state(), ServerState::Connected);
-    assert_eq!(control(&server_out(&mut s, now)[0]), 0x73);
+    assert_eq!(control(&server_out(&mut s)[0]), 0x73);
     // An RR with an information field: W and X.
     let rr_info = frame(
         false,
@@ -898,12 +888,12 @@ fn server_frame_reject() {
         &[1],
     );
     to_server(&mut s, &rr_info, now);
-    let out = server_out(&mut s, now);
+    let out = server_out(&mut s);
     let info = FrmrInfo::parse(HdlcFrame::new_checked(&out[0][..]).unwrap().info()).unwrap();
     assert!(info.w && info.x && !info.y);
     // An I-frame longer than the negotiated 128 bytes: Y.
     to_server(&mut s, &snrm(client16()), now);
-    server_out(&mut s, now);
+    server_out(&mut s);
     let long = frame(
         false,
         server_1_17(),
@@ -916,7 +906,7 @@ fn server_frame_reject() {
         &[0; 129],
     );
     to_server(&mut s, &long, now);
-    let out = server_out(&mut s, now);
+    let out = server_out(&mut s);
     let info = FrmrInfo::parse(HdlcFrame::new_checked(&out[0][..]).unwrap().info()).unwrap();
     assert!(info.y && !info.w);
     assert_eq!(s.stats().frame_rejects, 3);
@@ -951,7 +941,7 @@ fn server_ignores_other_stations() {
         ),
     ] {
         assert!(to_server(&mut s, &f, now).is_empty());
-        assert!(server_out(&mut s, now).is_empty());
+        assert!(server_out(&mut s).is_empty());
     }
     assert_eq!(s.stats().foreign, 3);
     // Addressed without the physical address, or to all stations: accepted.
@@ -967,7 +957,7 @@ fn server_ignores_other_stations() {
         [Ev::Connected(..)]
     ));
     // The answer comes from the address as the client wrote it.
-    let ua = server_out(&mut s, now);
+    let ua = server_out(&mut s);
     assert_eq!(
         HdlcFrame::new_checked(&ua[0][..]).unwrap().src(),
         Address::server(1, None).unwrap()
@@ -981,7 +971,7 @@ fn server_ignores_other_stations() {
         &[],
     );
     assert!(to_server(&mut s, &other, now).is_empty());
-    assert!(server_out(&mut s, now).is_empty());
+    assert!(server_out(&mut s).is_empty());
     // A broadcast UI frame is handed up, a broadcast command is not answered.
     let ui = frame(
         false,
@@ -1002,7 +992,7 @@ fn server_ignores_other_stations() {
         &[],
     );
     to_server(&mut s, &rr, now);
-    assert!(server_out(&mut s, now).is_empty());
+    assert!(server_out(&mut s).is_empty());
 }
 
 #[test]
@@ -1010,7 +1000,7 @@ fn server_inactivity_and_inter_octet_timeouts() {
     let mut s = server_with(ServerConfig::new(server_1_17()));
     let now = Instant::ZERO;
     to_server(&mut s, &snrm(client16()), now);
-    server_out(&mut s, now);
+    server_out(&mut s);
     assert_eq!(s.poll_timeout(), Some(Instant::from_millis(120_000)));
     // A frame cut by a pause longer than 25 ms is dropped; the next frame is taken.
     let rr = frame(
@@ -1022,11 +1012,11 @@ fn server_inactivity_and_inter_octet_timeouts() {
     );
     to_server(&mut s, &rr[..5], Instant::from_millis(1000));
     to_server(&mut s, &rr[5..], Instant::from_millis(1100));
-    assert!(server_out(&mut s, Instant::from_millis(1100)).is_empty());
+    assert!(server_out(&mut s).is_empty());
     assert_eq!(s.stats().inter_octet_timeouts, 1);
     to_server(&mut s, &rr[..5], Instant::from_millis(2000));
     to_server(&mut s, &rr[5..], Instant::from_millis(2010));
-    assert_eq!(server_out(&mut s, Instant::from_millis(2010)).len(), 1);
+    assert_eq!(server_out(&mut s).len(), 1);
     // No frame for 120 s: disconnected.
     let t = s.poll_timeout().unwrap();
     assert_eq!(t, Instant::from_millis(122_010));
@@ -1055,9 +1045,9 @@ fn duplicates_are_delivered_once() {
     );
     // The same frame again (a retransmission after a lost answer): not delivered again, and
     // the server answers the poll.
-    server_out(&mut s, now);
+    server_out(&mut s);
     assert!(to_server(&mut s, &i[0], now).is_empty());
-    assert_eq!(server_out(&mut s, now).len(), 1);
+    assert_eq!(server_out(&mut s).len(), 1);
     assert_eq!(s.stats().out_of_sequence, 1);
 }
 
@@ -1087,7 +1077,7 @@ fn windowed_transfer_in_both_directions() {
         for f in &pending {
             got.extend(to_server(&mut s, f, now));
         }
-        for f in server_out(&mut s, now) {
+        for f in server_out(&mut s) {
             to_client(&mut c, &f, now);
         }
         if !got.is_empty() {
@@ -1098,9 +1088,9 @@ fn windowed_transfer_in_both_directions() {
     assert_eq!(got, [Ev::Apdu(request.clone())]);
     // And a windowed response: the server speaks when polled, three frames, F on the third.
     let response: Vec<u8> = (0..200u8).rev().collect();
-    s.send(&response, now).unwrap();
+    s.send(&response).unwrap();
     assert!(
-        server_out(&mut s, now).is_empty(),
+        server_out(&mut s).is_empty(),
         "the server speaks only when polled"
     );
     let t = c.poll_timeout().unwrap();
@@ -1110,7 +1100,7 @@ fn windowed_transfer_in_both_directions() {
         Control::Rr { pf: true, .. }
     ));
     to_server(&mut s, &poll[0], t);
-    let burst = server_out(&mut s, t);
+    let burst = server_out(&mut s);
     let pf: Vec<bool> = burst
         .iter()
         .map(|f| HdlcFrame::new_checked(&f[..]).unwrap().control().pf())
@@ -1128,7 +1118,7 @@ fn windowed_transfer_in_both_directions() {
         for f in client_out(&mut c, t) {
             to_server(&mut s, &f, t);
         }
-        pending = server_out(&mut s, t);
+        pending = server_out(&mut s);
     }
     assert!(got.contains(&Ev::Apdu(response)));
 }
@@ -1155,8 +1145,8 @@ fn aarq_and_aare_frames_match_the_public_vectors() {
         ev.last(),
         Some(&Ev::Apdu(hdlc06[12..hdlc06.len() - 3].to_vec()))
     );
-    s.send(&hdlc07[12..hdlc07.len() - 3], now).unwrap();
-    assert_eq!(server_out(&mut s, now), [hdlc07]);
+    s.send(&hdlc07[12..hdlc07.len() - 3]).unwrap();
+    assert_eq!(server_out(&mut s), [hdlc07]);
 }
 
 #[test]
@@ -1182,7 +1172,7 @@ fn received_data_that_cannot_be_delivered_is_reported() {
             found: [0xC0, 0x01, 0x00]
         })]
     );
-    server_out(&mut s, now);
+    server_out(&mut s);
     // An APDU longer than the receive buffer (2,048 bytes): dropped, the rest skipped, reported
     // after its last segment, and the link goes on.
     let mut lsdu = hex("E6E600");
@@ -1204,7 +1194,7 @@ fn received_data_that_cannot_be_delivered_is_reported() {
             part,
         );
         events.extend(to_server(&mut s, &f, now));
-        server_out(&mut s, now);
+        server_out(&mut s);
     }
     assert_eq!(events, [Ev::TooLong(2100, 2048)]);
     let ns = ((parts.len() + 1) % 8) as u8;
@@ -1234,9 +1224,9 @@ fn exchange(
 ) -> (Vec<Ev>, Vec<Vec<u8>>) {
     let ev = to_server(s, f, now);
     if let Some(apdu) = answer {
-        s.send(apdu, now).unwrap();
+        s.send(apdu).unwrap();
     }
-    (ev, server_out(s, now))
+    (ev, server_out(s))
 }
 
 #[test]
@@ -1361,12 +1351,12 @@ fn pump(
             moved = true;
             for ev in to_server(s, &f, now) {
                 if let Some(apdu) = answer(&ev) {
-                    s.send(&apdu, now).unwrap();
+                    s.send(&apdu).unwrap();
                 }
                 server_events.push(ev);
             }
         }
-        for f in server_out(s, now) {
+        for f in server_out(s) {
             moved = true;
             client_events.extend(to_client(c, &f, now));
         }

@@ -92,11 +92,11 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             6 => {
-                let _ = server.send(body, now);
+                let _ = server.send(body);
             }
             _ => {
                 if *len & 1 == 0 {
-                    let _ = server.push(Address::client(16).unwrap(), body, now);
+                    let _ = server.push(Address::client(16).unwrap(), body);
                 } else {
                     server.set_busy(*len & 2 != 0);
                 }
@@ -104,7 +104,7 @@ fuzz_target!(|data: &[u8]| {
         }
         // Whatever it transmits now is bounded and valid.
         let mut sent = 0;
-        while let Some(n) = server.poll_transmit(&mut out, now).expect("2100 bytes hold any frame") {
+        while let Some(n) = server.poll_transmit(&mut out).expect("2100 bytes hold any frame") {
             sent += 1;
             assert!(sent <= 64, "transmits without bound");
             let f = HdlcFrame::new_checked(&out[..n]).expect("valid structure");

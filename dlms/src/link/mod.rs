@@ -49,10 +49,10 @@
 //!             for request in requests.drain(..) {
 //!                 // The meter answers every request with a fixed response.
 //!                 let _ = request;
-//!                 meter.send(&[0xC4, 0x01, 0xC1, 0x00, 0x11, 0x2A], now).unwrap();
+//!                 meter.send(&[0xC4, 0x01, 0xC1, 0x00, 0x11, 0x2A]).unwrap();
 //!             }
 //!         }
-//!         while let Some(n) = meter.poll_transmit(frame, now).unwrap() {
+//!         while let Some(n) = meter.poll_transmit(frame).unwrap() {
 //!             client.handle_input(&frame[..n], now);
 //!             moved = true;
 //!         }

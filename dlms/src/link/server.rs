@@ -75,6 +75,10 @@ enum Reply {
 /// produced (answer requests with [`HdlcServer::send`] right away when you can), call
 /// [`HdlcServer::poll_transmit`]. A response that is not ready then goes out at the client's
 /// next poll. See the [module documentation](super).
+///
+/// Time enters only where the server uses it: [`HdlcServer::handle_input`] (inter-octet and
+/// inactivity timers) and [`HdlcServer::handle_timeout`]. Sending takes no time, because a
+/// secondary station runs no timer of its own for what it sends: it answers when polled.
 #[derive(Debug, Clone)]
 pub struct HdlcServer<B> {
     storage: B,
@@ -178,7 +182,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     /// # Errors
     /// [`Error::NotConnected`], [`Error::LinkBusy`] while the previous APDU is in flight,
     /// [`Error::BufferTooSmall`] when the APDU is longer than [`ServerConfig::max_apdu_tx`].
-    pub fn send(&mut self, apdu: &[u8], _now: Instant) -> Result<()> {
+    pub fn send(&mut self, apdu: &[u8]) -> Result<()> {
         let regions = self.inner.core.regions;
         let bufs = regions.split(self.storage.as_mut());
         let s = &mut self.inner;
@@ -195,7 +199,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     ///
     /// # Errors
     /// [`Error::LinkBusy`] while an APDU is in flight, [`Error::BufferTooSmall`].
-    pub fn push(&mut self, dst: Address, apdu: &[u8], _now: Instant) -> Result<()> {
+    pub fn push(&mut self, dst: Address, apdu: &[u8]) -> Result<()> {
         let regions = self.inner.core.regions;
         let bufs = regions.split(self.storage.as_mut());
         self.inner
@@ -219,7 +223,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     ///
     /// # Errors
     /// [`Error::BufferTooSmall`] when `out` cannot hold the frame.
-    pub fn poll_transmit(&mut self, out: &mut [u8], _now: Instant) -> Result<Option<usize>> {
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>> {
         let regions = self.inner.core.regions;
         let bufs = regions.split(self.storage.as_mut());
         let s = &mut self.inner;
@@ -555,25 +559,21 @@ mod tests {
     fn caller_misuse() {
         let cfg = ServerConfig::new(Address::server(1, Some(17)).unwrap());
         let mut s = HdlcServer::new(cfg, std::vec![0u8; 8192]).unwrap();
-        assert_eq!(s.send(&[1], Instant::ZERO), Err(Error::NotConnected));
+        assert_eq!(s.send(&[1]), Err(Error::NotConnected));
         assert_eq!(s.peer(), None);
         assert_eq!(s.state(), ServerState::Disconnected);
         assert_eq!(s.poll_timeout(), None);
         let mut out = [0u8; 64];
-        assert_eq!(s.poll_transmit(&mut out, Instant::ZERO), Ok(None));
-        s.push(Address::client(16).unwrap(), &[0x0F; 5000], Instant::ZERO)
+        assert_eq!(s.poll_transmit(&mut out), Ok(None));
+        s.push(Address::client(16).unwrap(), &[0x0F; 5000])
             .unwrap_err();
-        s.push(
-            Address::client(16).unwrap(),
-            &[0x0F, 0, 0, 0, 1],
-            Instant::ZERO,
-        )
-        .unwrap();
+        s.push(Address::client(16).unwrap(), &[0x0F, 0, 0, 0, 1])
+            .unwrap();
         assert_eq!(
-            s.push(Address::client(16).unwrap(), &[1], Instant::ZERO),
+            s.push(Address::client(16).unwrap(), &[1]),
             Err(Error::LinkBusy)
         );
-        assert!(s.poll_transmit(&mut out, Instant::ZERO).unwrap().is_some());
-        assert_eq!(s.poll_transmit(&mut out, Instant::ZERO), Ok(None));
+        assert!(s.poll_transmit(&mut out).unwrap().is_some());
+        assert_eq!(s.poll_transmit(&mut out), Ok(None));
     }
 }
