@@ -17,7 +17,7 @@ use std::net::TcpListener;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use dlms::Error;
-use dlms::hdlc::{Address, HdlcParameters};
+use dlms::hdlc::{Address, HdlcParameters, MAX_FRAME_LEN_WITH_FLAGS};
 use dlms::link::{HdlcServer, Instant, LinkEvent, ServerConfig, Timeouts};
 use meterkit_examples::to_hex;
 
@@ -79,7 +79,7 @@ fn main() -> std::io::Result<()> {
     let start = StdInstant::now();
     let now = || Instant::from_millis(start.elapsed().as_millis() as u64);
     let mut meter = HdlcServer::new(CONFIG, [0u8; STORAGE]).expect("storage fits the config");
-    let mut frame = [0u8; 2100];
+    let mut frame = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
     let mut rx = [0u8; 256];
     // Answers waiting for the link (see `LinkBusy` below).
     let mut answers: VecDeque<Vec<u8>> = VecDeque::new();

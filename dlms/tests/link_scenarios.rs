@@ -5,7 +5,7 @@
 use dlms::Error;
 use dlms::hdlc::{
     Address, AddressSize, Control, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr, HdlcParameters,
-    Llc,
+    Llc, MAX_FRAME_LEN_WITH_FLAGS,
 };
 use dlms::link::{
     ClientConfig, ClientState, DisconnectReason, Duration, HdlcClient, HdlcServer, Instant,
@@ -41,7 +41,7 @@ fn server_1_17() -> Address {
 
 /// Everything the client transmits now.
 fn client_out(c: &mut Client, now: Instant) -> Vec<Vec<u8>> {
-    let mut buf = [0u8; 2100];
+    let mut buf = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
     let mut out = Vec::new();
     while let Some(n) = c.poll_transmit(&mut buf, now).unwrap() {
         out.push(buf[..n].to_vec());
@@ -50,7 +50,7 @@ fn client_out(c: &mut Client, now: Instant) -> Vec<Vec<u8>> {
 }
 
 fn server_out(s: &mut Server) -> Vec<Vec<u8>> {
-    let mut buf = [0u8; 2100];
+    let mut buf = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
     let mut out = Vec::new();
     while let Some(n) = s.poll_transmit(&mut buf).unwrap() {
         out.push(buf[..n].to_vec());

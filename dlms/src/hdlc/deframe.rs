@@ -235,7 +235,8 @@ impl Echo {
 /// A stream deframer with a fixed buffer: feed it bytes in any chunking, get frames out.
 ///
 /// The buffer (any `AsMut<[u8]>`: an array, a slice, a `Vec`) bounds the longest frame
-/// accepted; 2,049 bytes hold any type-3 frame. Nothing is allocated. A candidate frame longer
+/// accepted; [`MAX_FRAME_LEN_WITH_FLAGS`](super::MAX_FRAME_LEN_WITH_FLAGS) bytes hold any type-3
+/// frame. Nothing is allocated. A candidate frame longer
 /// than the buffer is dropped ([`Error::FrameTooLong`]): when its header checks (the HCS
 /// covers the length field) the whole frame is skipped by its length, else the search resumes
 /// after its opening flag.

@@ -18,11 +18,13 @@ use crate::{Error, Result};
 /// The HDLC flag.
 pub const FLAG: u8 = 0x7E;
 
-/// The largest value of the 11-bit frame length (bytes between the flags).
-pub const MAX_FRAME_LENGTH: usize = 0x7FF;
+/// The longest frame without its flags: the largest value of the 11-bit length of the frame
+/// format field, which counts the bytes between the flags (IEC 62056-46, frame format type 3).
+pub const MAX_FRAME_LEN: usize = 0x7FF;
 
-/// The largest frame on the wire, flags included.
-pub const MAX_FRAME_LEN: usize = MAX_FRAME_LENGTH + 2;
+/// The longest frame on the wire with its opening and closing flags: [`MAX_FRAME_LEN`] + 2.
+/// A buffer of this size holds any frame.
+pub const MAX_FRAME_LEN_WITH_FLAGS: usize = MAX_FRAME_LEN + 2;
 
 /// The smallest frame on the wire: flags, format, 1-byte addresses, control and FCS.
 pub const MIN_FRAME_LEN: usize = 9;
@@ -655,10 +657,10 @@ impl<'a> HdlcFrameRepr<'a> {
     /// As [`HdlcFrameRepr::emit`].
     pub fn emit_to_slice(&self, buf: &mut [u8]) -> Result<usize> {
         let len = self.buffer_len();
-        if len > MAX_FRAME_LEN {
+        if len > MAX_FRAME_LEN_WITH_FLAGS {
             return Err(Error::FrameTooLong {
                 len,
-                max: MAX_FRAME_LEN,
+                max: MAX_FRAME_LEN_WITH_FLAGS,
             });
         }
         let available = buf.len();
@@ -883,8 +885,8 @@ mod tests {
             },
             info: &info,
         };
-        let mut buf = [0u8; MAX_FRAME_LEN];
-        assert_eq!(repr.emit_to_slice(&mut buf), Ok(MAX_FRAME_LEN));
+        let mut buf = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
+        assert_eq!(repr.emit_to_slice(&mut buf), Ok(MAX_FRAME_LEN_WITH_FLAGS));
         assert_eq!(&buf[..9], &hex(BIG_HEADER)[..]);
         assert_eq!(HdlcFrameRepr::parse_bytes(&buf), Ok(repr));
         let too_long = HdlcFrameRepr {

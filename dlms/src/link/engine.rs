@@ -4,7 +4,7 @@
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Push, Timeouts};
 use crate::hdlc::{
     Address, Control, DeframerCore, FrameHeader, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr,
-    HdlcParameters, Input, LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN, MAX_OVERHEAD,
+    HdlcParameters, Input, LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
 };
 use crate::{Error, Result};
 
@@ -30,8 +30,8 @@ impl Regions {
     pub(crate) const fn new(max_info_rx: u16, max_apdu_rx: usize, max_apdu_tx: usize) -> Regions {
         let frame = max_info_rx as usize + MAX_OVERHEAD;
         Regions {
-            frame: if frame > MAX_FRAME_LEN {
-                MAX_FRAME_LEN
+            frame: if frame > MAX_FRAME_LEN_WITH_FLAGS {
+                MAX_FRAME_LEN_WITH_FLAGS
             } else {
                 frame
             },

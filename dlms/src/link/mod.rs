@@ -16,7 +16,7 @@
 //! must be. The same code runs in a meter (`no_std`, no allocator) and in a head-end.
 //!
 //! ```
-//! use dlms::hdlc::Address;
+//! use dlms::hdlc::{Address, MAX_FRAME_LEN_WITH_FLAGS};
 //! use dlms::link::{ClientConfig, HdlcClient, HdlcServer, Instant, LinkEvent, ServerConfig};
 //!
 //! let server_address = Address::server(1, Some(17))?;
@@ -26,7 +26,7 @@
 //! let mut meter = HdlcServer::new(server_config, vec![0u8; HdlcServer::<Vec<u8>>::storage_len(&server_config)])?;
 //!
 //! let now = Instant::from_millis(0);
-//! let mut frame = [0u8; 2100];
+//! let mut frame = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
 //! client.connect(now)?;
 //! // A perfect wire: everything one side transmits, the other receives.
 //! fn pump(
