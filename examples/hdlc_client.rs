@@ -14,7 +14,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use dlms::hdlc::Address;
+use dlms::hdlc::{Address, MAX_FRAME_LEN_WITH_FLAGS};
 use dlms::link::{ClientConfig, HdlcClient, Instant, LinkEvent};
 use meterkit_examples::to_hex;
 
@@ -108,7 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         socket: TcpStream::connect(&target)?,
         start: StdInstant::now(),
         client: HdlcClient::new(config, storage)?,
-        frame: vec![0u8; 2100],
+        frame: vec![0u8; MAX_FRAME_LEN_WITH_FLAGS],
         read_buf: [0u8; 1024],
     };
     session.client.connect(session.now())?;

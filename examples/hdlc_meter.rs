@@ -3,17 +3,21 @@
 //! port; the loop (bytes in, events, answers, frames out, timers) is what a firmware main
 //! loop or UART task does.
 //!
-//! It answers an AARQ with an AARE (accepted), an RLRQ with an RLRE, and every other request
-//! with a GET-Response carrying `object-undefined`; pushes are not sent.
+//! It answers an AARQ with an AARE (accepted), an RLRQ with an RLRE, a GET with a
+//! GET-Response carrying `object-undefined`, a request longer than its receive buffer with
+//! exception-response `pdu-too-long`, and anything else with exception-response
+//! `service-not-supported`; pushes are not sent.
 //!
 //! ```sh
 //! cargo run -p meterkit-examples --example hdlc_meter -- 127.0.0.1:4061
 //! ```
+use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use dlms::hdlc::{Address, HdlcParameters};
+use dlms::Error;
+use dlms::hdlc::{Address, HdlcParameters, MAX_FRAME_LEN_WITH_FLAGS};
 use dlms::link::{HdlcServer, Instant, LinkEvent, ServerConfig, Timeouts};
 use meterkit_examples::to_hex;
 
@@ -39,6 +43,10 @@ const AARE: &[u8] = &[
     0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x00, 0xBE, 0x10, 0x04, 0x0E, 0x08, 0x00, 0x06,
     0x5F, 0x1F, 0x04, 0x00, 0x00, 0x1E, 0x1D, 0x04, 0xC8, 0x00, 0x07,
 ];
+
+/// exception-response: state-error service-not-allowed (1), service-error pdu-too-long (4)
+/// (DLMS Green Book, EXCEPTION-Response).
+const PDU_TOO_LONG: &[u8] = &[0xD8, 0x01, 0x04];
 
 /// The answer to a request.
 fn answer(request: &[u8], out: &mut [u8; 16]) -> usize {
@@ -71,8 +79,10 @@ fn main() -> std::io::Result<()> {
     let start = StdInstant::now();
     let now = || Instant::from_millis(start.elapsed().as_millis() as u64);
     let mut meter = HdlcServer::new(CONFIG, [0u8; STORAGE]).expect("storage fits the config");
-    let mut frame = [0u8; 2100];
+    let mut frame = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
     let mut rx = [0u8; 256];
+    // Answers waiting for the link (see `LinkBusy` below).
+    let mut answers: VecDeque<Vec<u8>> = VecDeque::new();
     for stream in listener.incoming() {
         let mut port = stream?;
         port.set_read_timeout(Some(StdDuration::from_millis(100)))?;
@@ -87,29 +97,53 @@ fn main() -> std::io::Result<()> {
             loop {
                 let used = meter.handle_input(rest, now());
                 rest = &rest[used..];
-                let mut reply = [0u8; 16];
-                let mut reply_len = None;
                 while let Some(event) = meter.poll_event() {
                     match event {
                         LinkEvent::Apdu(request) => {
                             println!("request {}", to_hex(request));
-                            reply_len = Some(answer(request, &mut reply));
+                            let mut reply = [0u8; 16];
+                            let len = answer(request, &mut reply);
+                            let apdu = if len == 0 { AARE } else { &reply[..len] };
+                            answers.push_back(apdu.to_vec());
+                        }
+                        LinkEvent::ApduTooLong { len, capacity } => {
+                            // The request did not fit our receive buffer; the client waits
+                            // for an answer: exception-response, service-not-allowed,
+                            // pdu-too-long.
+                            println!("request of {len} bytes exceeds {capacity}");
+                            answers.push_back(PDU_TOO_LONG.to_vec());
+                        }
+                        LinkEvent::Disconnected { .. } => {
+                            println!("{event:?}");
+                            // Answers for a link that is gone are never sent.
+                            answers.clear();
                         }
                         other => println!("{other:?}"),
                     }
                 }
-                if let Some(len) = reply_len {
-                    let apdu = if len == 0 { AARE } else { &reply[..len] };
-                    meter.send(apdu, now()).expect("one request at a time");
+                // A client may send its next request before our last answer went out (or was
+                // acknowledged): `send` then fails with `LinkBusy`. That is the peer's timing,
+                // not an error of ours, so the answers wait in a queue and go out in order as
+                // the link frees up (`LinkEvent::Sent`). Firmware would use a fixed-size queue
+                // and answer exception-response when it is full.
+                while let Some(apdu) = answers.front() {
+                    match meter.send(apdu) {
+                        Ok(()) => {
+                            answers.pop_front();
+                        }
+                        Err(Error::LinkBusy) => break,
+                        Err(e) => {
+                            // Not connected any more, or longer than `max_apdu_tx`: drop it.
+                            println!("answer dropped: {e}");
+                            answers.pop_front();
+                        }
+                    }
                 }
                 if rest.is_empty() {
                     break;
                 }
             }
-            while let Some(n) = meter
-                .poll_transmit(&mut frame, now())
-                .expect("frame buffer")
-            {
+            while let Some(n) = meter.poll_transmit(&mut frame).expect("frame buffer") {
                 port.write_all(&frame[..n])?;
             }
             meter.handle_timeout(now());

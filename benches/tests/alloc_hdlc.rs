@@ -7,7 +7,9 @@
 use std::alloc::System;
 use std::hint::black_box;
 
-use dlms::hdlc::{Address, Deframed, Deframer, HdlcFrame, HdlcFrameRepr, scan};
+use dlms::hdlc::{
+    Address, Deframed, Deframer, HdlcFrame, HdlcFrameRepr, MAX_FRAME_LEN_WITH_FLAGS, scan,
+};
 use dlms::link::{ClientConfig, HdlcClient, HdlcServer, Instant, LinkEvent, ServerConfig};
 use dlms::wrapper::{WrapperEvent, WrapperStream};
 use meterkit_benches::{HDLC_BIG_HEX, HDLC32_HEX, hex};
@@ -108,7 +110,7 @@ fn link_exchange_allocates_nothing() {
     let (exchanged, n) = count(|| {
         let mut client = HdlcClient::new(ccfg, [0u8; 4300]).unwrap();
         let mut server = HdlcServer::new(scfg, [0u8; 4300]).unwrap();
-        let mut frame = [0u8; 2100];
+        let mut frame = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
         let now = Instant::ZERO;
         client.connect(now).unwrap();
         let mut exchanged = 0;
@@ -124,11 +126,11 @@ fn link_exchange_allocates_nothing() {
                         answer |= matches!(ev, LinkEvent::Apdu(a) if a.len() == request.len());
                     }
                     if answer {
-                        server.send(&response, now).unwrap();
+                        server.send(&response).unwrap();
                     }
                 }
             }
-            while let Some(len) = server.poll_transmit(&mut frame, now).unwrap() {
+            while let Some(len) = server.poll_transmit(&mut frame).unwrap() {
                 let mut input = &frame[..len];
                 while !input.is_empty() {
                     let used = client.handle_input(input, now);

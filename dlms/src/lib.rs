@@ -49,6 +49,17 @@
 //! take bytes and a caller-supplied time and hand out bytes, events and timeouts; they contain
 //! no clock, socket, thread or random source.
 //!
+//! # Decoders: `parse` and `parse_prefix`
+//!
+//! Every decoder follows one rule:
+//!
+//! - `parse` (and `parse_with` where limits apply) takes the whole input: the value must end
+//!   exactly where the input ends, else [`Error::TrailingBytes`]. Examples: [`apdu::Apdu::parse`],
+//!   [`axdr::Data::parse`], [`hdlc::Address::parse`].
+//! - `parse_prefix` (and `parse_prefix_with`) decodes one value at the start of the input and
+//!   returns it with the number of bytes it used; what follows is the caller's. Examples:
+//!   [`axdr::Data::parse_prefix`], [`hdlc::Address::parse_prefix`].
+//!
 //! # Features
 //!
 //! - `std` (default): `alloc`, `bytes`, `std::error::Error`.

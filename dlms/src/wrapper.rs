@@ -19,7 +19,8 @@ use crate::{Error, Result};
 
 /// The wrapper protocol version.
 pub const WRAPPER_VERSION: u16 = 0x0001;
-/// Length of the wrapper header.
+/// Length of the wrapper header (IEC 62056-47): version, source wPort, destination wPort and
+/// length, two bytes each. The APDU follows it.
 pub const HEADER_LEN: usize = 8;
 /// The IANA port of DLMS/COSEM over TCP and UDP.
 pub const DEFAULT_PORT: u16 = 4059;

@@ -673,7 +673,7 @@ fn get_responses() {
     // The raw data begins a 1440-row profile buffer: array 0x82 05A0.
     assert_eq!(&raw[..4], &[0x01, 0x82, 0x05, 0xA0]);
     assert!(matches!(
-        Data::parse(raw),
+        Data::parse_prefix(raw),
         Err(dlms::Error::Truncated { .. }) | Err(dlms::Error::CountTooLarge { .. })
     ));
 

@@ -9,7 +9,7 @@
 //! other information lengths, rates drawn between 0.5 % and 5 %) exchange 2,500 each. Time is
 //! simulated; nothing sleeps.
 
-use dlms::hdlc::{Address, HdlcParameters};
+use dlms::hdlc::{Address, HdlcParameters, MAX_FRAME_LEN_WITH_FLAGS};
 use dlms::link::{
     ClientConfig, ClientState, DisconnectReason, Duration, HdlcClient, HdlcServer, Instant,
     LinkEvent, LinkStats, ServerConfig, ServerState,
@@ -142,7 +142,7 @@ fn run(s: &Scenario) -> Outcome {
         HdlcServer::new(scfg, vec![0u8; HdlcServer::<Vec<u8>>::storage_len(&scfg)]).unwrap();
 
     let mut now = Instant::ZERO;
-    let mut frame = vec![0u8; 2100];
+    let mut frame = vec![0u8; MAX_FRAME_LEN_WITH_FLAGS];
     let (mut c2s, mut s2c) = (FaultCounts::default(), FaultCounts::default());
     let mut requests_sent = 0u64; // handed to client.send
     let mut requests_seen = 0u64; // delivered by the server
@@ -192,7 +192,7 @@ fn run(s: &Scenario) -> Outcome {
                     }
                     if let Some(i) = pending_response.take() {
                         // The meter answers at once (before its next transmission).
-                        server.send(&apdu(s.seed, 1, i), now).unwrap();
+                        server.send(&apdu(s.seed, 1, i)).unwrap();
                     }
                     if rest.is_empty() {
                         break;
@@ -203,7 +203,7 @@ fn run(s: &Scenario) -> Outcome {
 
         // Server -> client.
         let mut out = Vec::new();
-        while let Some(n) = server.poll_transmit(&mut frame, now).unwrap() {
+        while let Some(n) = server.poll_transmit(&mut frame).unwrap() {
             out.push(frame[..n].to_vec());
         }
         for f in &out {

@@ -311,7 +311,7 @@ fn key_transfer_both_ways() {
         param[..32],
         hex("0102 020216000918 1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")[..]
     );
-    let data = Data::parse_all(&param[..n]).unwrap();
+    let data = Data::parse(&param[..n]).unwrap();
     // Client side: the ACTION on Security setup 0-0:43.0.0.255 method 2.
     let setup = ObisCode::new(0, 0, 43, 0, 0, 255);
     let request = key_transfer_request(InvokeIdAndPriority(0xC1), setup, data)
@@ -345,13 +345,13 @@ fn key_transfer_both_ways() {
     meter.set_key(KeyId::MASTER, kek.clone()).unwrap();
     let mut bad = param;
     bad[n - 1] ^= 1;
-    let bad = Data::parse_all(&bad[..n]).unwrap();
+    let bad = Data::parse(&bad[..n]).unwrap();
     assert_eq!(meter.apply_key_transfer(&bad), Err(Error::KeyUnwrap));
     assert!(decrypts_with(&mut meter, &key(EK), 20), "unchanged");
     // No master key; a malformed parameter; an unknown key id.
     let mut no_master = context(ST_SENDER, ST_OTHER, 0);
     assert_eq!(
-        no_master.apply_key_transfer(&Data::parse_all(&param[..n]).unwrap()),
+        no_master.apply_key_transfer(&Data::parse(&param[..n]).unwrap()),
         Err(Error::MissingKey { key: "master key" })
     );
     assert_eq!(
@@ -364,7 +364,7 @@ fn key_transfer_both_ways() {
     let mut unknown = [0u8; 64];
     let m = key_transfer_parameter(&kek, &[(KeyId(7), &new_ek)], &mut unknown).unwrap();
     assert!(matches!(
-        meter.apply_key_transfer(&Data::parse_all(&unknown[..m]).unwrap()),
+        meter.apply_key_transfer(&Data::parse(&unknown[..m]).unwrap()),
         Err(Error::InvalidArgument { .. })
     ));
     // Too small an output buffer.

@@ -6,7 +6,9 @@
 //! step, and events carry no more data than its buffers hold.
 #![no_main]
 
-use dlms::hdlc::{Address, Control, HdlcFrame, HdlcFrameRepr, HdlcParameters};
+use dlms::hdlc::{
+    Address, Control, HdlcFrame, HdlcFrameRepr, HdlcParameters, MAX_FRAME_LEN_WITH_FLAGS,
+};
 use dlms::link::{Duration, HdlcServer, Instant, LinkEvent, ServerConfig};
 use libfuzzer_sys::fuzz_target;
 
@@ -35,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     let cfg = config(first);
     let mut server = HdlcServer::new(cfg, [0u8; 1024]).expect("storage is large enough");
     let mut now = Instant::ZERO;
-    let mut out = [0u8; 2100];
+    let mut out = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
     let mut steps = 0;
     while let [op, len, tail @ ..] = rest {
         steps += 1;
@@ -92,11 +94,11 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             6 => {
-                let _ = server.send(body, now);
+                let _ = server.send(body);
             }
             _ => {
                 if *len & 1 == 0 {
-                    let _ = server.push(Address::client(16).unwrap(), body, now);
+                    let _ = server.push(Address::client(16).unwrap(), body);
                 } else {
                     server.set_busy(*len & 2 != 0);
                 }
@@ -104,7 +106,7 @@ fuzz_target!(|data: &[u8]| {
         }
         // Whatever it transmits now is bounded and valid.
         let mut sent = 0;
-        while let Some(n) = server.poll_transmit(&mut out, now).expect("2100 bytes hold any frame") {
+        while let Some(n) = server.poll_transmit(&mut out).expect("MAX_FRAME_LEN_WITH_FLAGS bytes hold any frame") {
             sent += 1;
             assert!(sent <= 64, "transmits without bound");
             let f = HdlcFrame::new_checked(&out[..n]).expect("valid structure");

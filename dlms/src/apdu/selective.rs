@@ -244,7 +244,7 @@ fn encode_parameters<'s>(
     let bytes: &'s [u8] = scratch.get(..n).unwrap_or_default();
     Ok(SelectiveAccess {
         selector,
-        parameters: Data::parse_all(bytes)?,
+        parameters: Data::parse(bytes)?,
     })
 }
 

@@ -854,7 +854,7 @@ mod prop {
     }
 
     fn d(bytes: &[u8]) -> Data<'_> {
-        Data::parse_all(bytes).unwrap()
+        Data::parse(bytes).unwrap()
     }
 
     fn bytes() -> impl Strategy<Value = Vec<u8>> {

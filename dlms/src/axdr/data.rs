@@ -233,7 +233,7 @@ impl<'a> BitString<'a> {
 /// use dlms::axdr::{Data, Encode};
 /// // structure { octet-string 1-0:1.8.0.255, double-long-unsigned 5000 } (dlms.md §5.6)
 /// let bytes = [0x02, 0x02, 0x09, 0x06, 1, 0, 1, 8, 0, 0xFF, 0x06, 0, 0, 0x13, 0x88];
-/// let data = Data::parse_all(&bytes)?;
+/// let data = Data::parse(&bytes)?;
 /// let Data::Structure(fields) = data else { panic!() };
 /// let values: Vec<Data<'_>> = fields.iter().collect();
 /// assert_eq!(values[0], Data::OctetString(&[1, 0, 1, 8, 0, 0xFF]));
@@ -1263,14 +1263,15 @@ fn decode_untyped<'a>(
 // ---- the public API ----------------------------------------------------------------------------
 
 impl<'a> Data<'a> {
-    /// Decodes one value from the start of `input` with the default [`Limits`]; returns it and
-    /// the number of bytes it took.
+    /// Decodes a value that must fill `input` exactly, with the default [`Limits`] (the crate
+    /// rule: `parse` takes the whole input).
     ///
     /// # Errors
     /// [`Error::Truncated`], [`Error::UnknownTag`], [`Error::InvalidLength`],
     /// [`Error::CountTooLarge`], [`Error::DepthExceeded`], [`Error::TooManyElements`],
-    /// [`Error::InvalidValue`]; offsets are into `input`.
-    pub fn parse(input: &'a [u8]) -> Result<(Self, usize)> {
+    /// [`Error::InvalidValue`]; [`Error::TrailingBytes`] when bytes are left over; offsets are
+    /// into `input`.
+    pub fn parse(input: &'a [u8]) -> Result<Self> {
         Self::parse_with(input, &Limits::DEFAULT)
     }
 
@@ -1278,21 +1279,30 @@ impl<'a> Data<'a> {
     ///
     /// # Errors
     /// As [`parse`](Self::parse).
-    pub fn parse_with(input: &'a [u8], limits: &Limits) -> Result<(Self, usize)> {
+    pub fn parse_with(input: &'a [u8], limits: &Limits) -> Result<Self> {
+        let mut r = Reader::new(input, 0);
+        let d = Self::read(&mut r, limits)?;
+        r.finish("data")?;
+        Ok(d)
+    }
+
+    /// Decodes one value from the start of `input` with the default [`Limits`]; returns it and
+    /// the number of bytes it took (the crate rule: `parse_prefix` may leave bytes over).
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse), without [`Error::TrailingBytes`].
+    pub fn parse_prefix(input: &'a [u8]) -> Result<(Self, usize)> {
+        Self::parse_prefix_with(input, &Limits::DEFAULT)
+    }
+
+    /// As [`parse_prefix`](Self::parse_prefix), with the caller's limits.
+    ///
+    /// # Errors
+    /// As [`parse_prefix`](Self::parse_prefix).
+    pub fn parse_prefix_with(input: &'a [u8], limits: &Limits) -> Result<(Self, usize)> {
         let mut r = Reader::new(input, 0);
         let d = Self::read(&mut r, limits)?;
         Ok((d, input.len() - r.remaining()))
-    }
-
-    /// Decodes a value that must fill `input` exactly (default limits).
-    ///
-    /// # Errors
-    /// As [`parse`](Self::parse), and [`Error::TrailingBytes`].
-    pub fn parse_all(input: &'a [u8]) -> Result<Self> {
-        let mut r = Reader::new(input, 0);
-        let d = Self::read(&mut r, &Limits::DEFAULT)?;
-        r.finish("data")?;
-        Ok(d)
     }
 
     /// Decodes one value at the reader's position.
@@ -1412,7 +1422,7 @@ impl<'a> Data<'a> {
     ///
     /// ```
     /// use dlms::axdr::{Data, NodeKind};
-    /// let data = Data::parse_all(&[0x02, 0x02, 0x11, 0x07, 0x01, 0x01, 0x12, 0x00, 0x05])?;
+    /// let data = Data::parse(&[0x02, 0x02, 0x11, 0x07, 0x01, 0x01, 0x12, 0x00, 0x05])?;
     /// let mut leaves = Vec::new();
     /// data.visit(|node| {
     ///     if let NodeKind::Value(v) = node.kind {
@@ -1947,7 +1957,7 @@ enum Frame<'a> {
 /// ```
 /// use dlms::axdr::{Data, NodeKind};
 /// // array [ structure { long-unsigned 1, long-unsigned 2 } ]
-/// let data = Data::parse_all(&[0x01, 0x01, 0x02, 0x02, 0x12, 0, 1, 0x12, 0, 2])?;
+/// let data = Data::parse(&[0x01, 0x01, 0x02, 0x02, 0x12, 0, 1, 0x12, 0, 2])?;
 /// let mut sum = 0;
 /// for node in data.walk() {
 ///     if let NodeKind::Value(Data::LongUnsigned(v)) = node?.kind {

@@ -16,7 +16,7 @@
 //! use dlms::axdr::{Data, Limits, NodeKind};
 //! // array [ structure { double-long-unsigned 5009, long -1 } ]
 //! let bytes = [0x01, 0x01, 0x02, 0x02, 0x06, 0x00, 0x00, 0x13, 0x91, 0x10, 0xFF, 0xFF];
-//! let (data, used) = Data::parse_with(&bytes, &Limits::DEFAULT)?;
+//! let (data, used) = Data::parse_prefix_with(&bytes, &Limits::DEFAULT)?;
 //! assert_eq!(used, bytes.len());
 //! let values: Vec<String> = data
 //!     .walk()
@@ -28,7 +28,7 @@
 //! assert_eq!(values, ["double-long-unsigned 5009", "long -1"]);
 //!
 //! // A billion elements claimed in a few bytes fail at once.
-//! let err = Data::parse(&[0x01, 0x84, 0x3B, 0x9A, 0xCA, 0x00, 0x00]).unwrap_err();
+//! let err = Data::parse_prefix(&[0x01, 0x84, 0x3B, 0x9A, 0xCA, 0x00, 0x00]).unwrap_err();
 //! assert!(matches!(err, dlms::Error::CountTooLarge { count: 1_000_000_000, .. }));
 //! # Ok::<(), dlms::Error>(())
 //! ```

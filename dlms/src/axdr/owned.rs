@@ -61,18 +61,18 @@ impl OwnedData {
     /// Decodes a value that fills `input` (default [`Limits`]).
     ///
     /// # Errors
-    /// As [`Data::parse_all`].
+    /// As [`Data::parse`].
     pub fn parse(input: &[u8]) -> Result<Self> {
-        Data::parse_all(input).map(|d| Self::from(&d))
+        Data::parse(input).map(|d| Self::from(&d))
     }
 
     /// Decodes one value from the start of `input` with the caller's limits; returns it and the
     /// bytes it took.
     ///
     /// # Errors
-    /// As [`Data::parse_with`].
-    pub fn parse_with(input: &[u8], limits: &Limits) -> Result<(Self, usize)> {
-        Data::parse_with(input, limits).map(|(d, n)| (Self::from(&d), n))
+    /// As [`Data::parse_prefix_with`].
+    pub fn parse_prefix_with(input: &[u8], limits: &Limits) -> Result<(Self, usize)> {
+        Data::parse_prefix_with(input, limits).map(|(d, n)| (Self::from(&d), n))
     }
 
     /// Borrows this value as [`Data`] when it is not a container (containers would need a

@@ -9,7 +9,7 @@ use super::*;
 use crate::Error;
 
 fn parse(bytes: &[u8]) -> Data<'_> {
-    Data::parse_all(bytes).unwrap()
+    Data::parse(bytes).unwrap()
 }
 
 fn emit(d: &impl Encode) -> Vec<u8> {
@@ -122,7 +122,7 @@ fn bit_strings() {
     assert_eq!(d.to_string(), "bit-string 101");
     assert!(BitString::new(9, &[0]).is_err());
     assert_eq!(
-        Data::parse(&[0x04, 0x09, 0xFF]),
+        Data::parse_prefix(&[0x04, 0x09, 0xFF]),
         Err(Error::Truncated {
             field: "bit-string",
             offset: 2,
@@ -161,21 +161,21 @@ fn every_length_form() {
 fn length_0x80_is_rejected() {
     // dlms.md §4.2: 0x80 is BER's indefinite form; Gurux reads 128, u9n 0. Reject it.
     assert_eq!(
-        Data::parse(&[0x09, 0x80]),
+        Data::parse_prefix(&[0x09, 0x80]),
         Err(Error::InvalidLength {
             field: "string length",
             offset: 1
         })
     );
     assert_eq!(
-        Data::parse(&[0x01, 0x80]),
+        Data::parse_prefix(&[0x01, 0x80]),
         Err(Error::InvalidLength {
             field: "element count",
             offset: 1
         })
     );
     assert_eq!(
-        Data::parse(&[0x09, 0x85, 0, 0, 0, 0, 1]),
+        Data::parse_prefix(&[0x09, 0x85, 0, 0, 0, 0, 1]),
         Err(Error::InvalidLength {
             field: "string length",
             offset: 1
@@ -187,7 +187,7 @@ fn length_0x80_is_rejected() {
 fn unknown_tags_are_errors_with_offsets() {
     for tag in [7u8, 8, 11, 14, 0x22, 0x80, 0xFE] {
         assert_eq!(
-            Data::parse(&[tag, 0, 0, 0, 0]),
+            Data::parse_prefix(&[tag, 0, 0, 0, 0]),
             Err(Error::UnknownTag {
                 field: "data",
                 tag,
@@ -198,7 +198,7 @@ fn unknown_tags_are_errors_with_offsets() {
     }
     // Inside a structure, the offset points at the bad tag.
     assert_eq!(
-        Data::parse(&[0x02, 0x02, 0x11, 0x01, 0x07]),
+        Data::parse_prefix(&[0x02, 0x02, 0x11, 0x01, 0x07]),
         Err(Error::UnknownTag {
             field: "data",
             tag: 7,
@@ -211,7 +211,7 @@ fn unknown_tags_are_errors_with_offsets() {
 fn a_billion_elements_in_ten_bytes_fail_at_once() {
     let bytes = [0x01, 0x84, 0x3B, 0x9A, 0xCA, 0x00, 0x11, 0x01, 0x11, 0x02];
     assert_eq!(
-        Data::parse(&bytes),
+        Data::parse_prefix(&bytes),
         Err(Error::CountTooLarge {
             field: "array",
             count: 1_000_000_000,
@@ -221,7 +221,7 @@ fn a_billion_elements_in_ten_bytes_fail_at_once() {
     );
     let structure = [0x02, 0x05, 0x11, 0x01];
     assert_eq!(
-        Data::parse(&structure),
+        Data::parse_prefix(&structure),
         Err(Error::CountTooLarge {
             field: "structure",
             count: 5,
@@ -234,7 +234,7 @@ fn a_billion_elements_in_ten_bytes_fail_at_once() {
 #[test]
 fn truncation_is_reported_where_it_happens() {
     assert_eq!(
-        Data::parse(&[]),
+        Data::parse_prefix(&[]),
         Err(Error::Truncated {
             field: "data",
             offset: 0,
@@ -242,7 +242,7 @@ fn truncation_is_reported_where_it_happens() {
         })
     );
     assert_eq!(
-        Data::parse(&[0x06, 0, 0]),
+        Data::parse_prefix(&[0x06, 0, 0]),
         Err(Error::Truncated {
             field: "data",
             offset: 1,
@@ -250,7 +250,7 @@ fn truncation_is_reported_where_it_happens() {
         })
     );
     assert_eq!(
-        Data::parse(&[0x09, 0x05, 1, 2]),
+        Data::parse_prefix(&[0x09, 0x05, 1, 2]),
         Err(Error::Truncated {
             field: "string",
             offset: 2,
@@ -258,7 +258,7 @@ fn truncation_is_reported_where_it_happens() {
         })
     );
     assert_eq!(
-        Data::parse(&[0x02, 0x02, 0x11, 0x01]),
+        Data::parse_prefix(&[0x02, 0x02, 0x11, 0x01]),
         Err(Error::Truncated {
             field: "data",
             offset: 4,
@@ -266,7 +266,7 @@ fn truncation_is_reported_where_it_happens() {
         })
     );
     assert_eq!(
-        Data::parse(&[0x02, 0x02, 0x11, 0x01, 0x12]),
+        Data::parse_prefix(&[0x02, 0x02, 0x11, 0x01, 0x12]),
         Err(Error::Truncated {
             field: "data",
             offset: 5,
@@ -284,7 +284,7 @@ fn depth_is_bounded_by_limits() {
     }
     bytes.push(0x00);
     assert_eq!(
-        Data::parse(&bytes),
+        Data::parse_prefix(&bytes),
         Err(Error::DepthExceeded {
             limit: 16,
             offset: 32
@@ -294,7 +294,7 @@ fn depth_is_bounded_by_limits() {
         max_depth: 20,
         ..Limits::DEFAULT
     };
-    let (d, n) = Data::parse_with(&bytes, &deep).unwrap();
+    let (d, n) = Data::parse_prefix_with(&bytes, &deep).unwrap();
     assert_eq!(n, bytes.len());
     // The default 16-level walker reports the depth once and stops.
     let nodes: Vec<_> = d.walk().collect();
@@ -316,7 +316,7 @@ fn depth_is_bounded_by_limits() {
     }
     huge.push(0);
     assert!(matches!(
-        Data::parse_with(&huge, &Limits::UNBOUNDED),
+        Data::parse_prefix_with(&huge, &Limits::UNBOUNDED),
         Err(Error::DepthExceeded { limit: 64, .. })
     ));
 }
@@ -329,14 +329,14 @@ fn element_totals_are_bounded_by_limits() {
         ..Limits::DEFAULT
     };
     assert_eq!(
-        Data::parse_with(&bytes, &tight),
+        Data::parse_prefix_with(&bytes, &tight),
         Err(Error::TooManyElements {
             limit: 3,
             offset: 0
         })
     );
     assert!(
-        Data::parse_with(
+        Data::parse_prefix_with(
             &bytes,
             &Limits {
                 max_elements: 4,
@@ -431,7 +431,7 @@ fn compact_arrays() {
     // follow (Gurux reads to the end of its buffer); the consistent length is 0x0C. A strict
     // decoder rejects the 0x0D form as truncated.
     assert!(matches!(
-        Data::parse(&[
+        Data::parse_prefix(&[
             0x13, 0x02, 0x02, 0x09, 0x12, 0x0D, 0x02, 0xAA, 0xBB, 0x00, 0x01, 0x01, 0xCC, 0x00,
             0x02, 0x00, 0x00, 0x03
         ]),
@@ -484,7 +484,7 @@ fn compact_arrays() {
 fn compact_array_negative_cases() {
     // Contents that are not whole rows.
     assert_eq!(
-        Data::parse(&[0x13, 0x12, 0x03, 0x00, 0x01, 0x00]),
+        Data::parse_prefix(&[0x13, 0x12, 0x03, 0x00, 0x01, 0x00]),
         Err(Error::InvalidLength {
             field: "compact-array contents",
             offset: 3
@@ -492,7 +492,7 @@ fn compact_array_negative_cases() {
     );
     // A nested compact-array in a description is not allowed.
     assert_eq!(
-        Data::parse(&[0x13, 0x13, 0x00]),
+        Data::parse_prefix(&[0x13, 0x13, 0x00]),
         Err(Error::UnknownTag {
             field: "type description",
             tag: 0x13,
@@ -501,7 +501,7 @@ fn compact_array_negative_cases() {
     );
     // Rows of zero bytes with contents would never end.
     assert_eq!(
-        Data::parse(&[0x13, 0x00, 0x01, 0x00]),
+        Data::parse_prefix(&[0x13, 0x00, 0x01, 0x00]),
         Err(Error::InvalidValue {
             field: "compact-array of zero-size rows",
             offset: 1
@@ -513,7 +513,7 @@ fn compact_array_negative_cases() {
         0x07,
     ];
     assert!(matches!(
-        Data::parse(&bomb),
+        Data::parse_prefix(&bomb),
         Err(Error::TooManyElements { .. })
     ));
     // Fuzzer find: rows holding 64512 x 23809 empty arrays of bit-strings took seconds to walk
@@ -524,21 +524,21 @@ fn compact_array_negative_cases() {
         0x05, 0x06,
     ];
     assert!(matches!(
-        Data::parse(&slow),
+        Data::parse_prefix(&slow),
         Err(Error::TooManyElements { offset: 1, .. })
     ));
     // Without a limit it decodes (two one-byte rows) without walking the empty arrays.
-    let (d, _) = Data::parse_with(&slow, &Limits::UNBOUNDED).unwrap();
+    let (d, _) = Data::parse_prefix_with(&slow, &Limits::UNBOUNDED).unwrap();
     let Data::CompactArray(c) = d else { panic!() };
     assert_eq!(c.len(), 2);
     // A structure description claiming more fields than bytes.
     assert!(matches!(
-        Data::parse(&[0x13, 0x02, 0x7F, 0x11]),
+        Data::parse_prefix(&[0x13, 0x02, 0x7F, 0x11]),
         Err(Error::CountTooLarge { .. })
     ));
     // A string row cut short.
     assert_eq!(
-        Data::parse(&[0x13, 0x09, 0x02, 0x05, 0x01]),
+        Data::parse_prefix(&[0x13, 0x09, 0x02, 0x05, 0x01]),
         Err(Error::Truncated {
             field: "compact-array row",
             offset: 4,
@@ -758,7 +758,7 @@ pub(crate) mod prop {
         fn parse_emit_round_trip(value in data()) {
             let bytes = value.to_vec().unwrap();
             prop_assert_eq!(bytes.len(), value.buffer_len());
-            let (parsed, used) = Data::parse(&bytes).unwrap();
+            let (parsed, used) = Data::parse_prefix(&bytes).unwrap();
             prop_assert_eq!(used, bytes.len());
             prop_assert_eq!(OwnedData::from(&parsed), value);
             prop_assert_eq!(emit(&parsed), bytes.clone());
@@ -769,10 +769,10 @@ pub(crate) mod prop {
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            if let Ok((d, n)) = Data::parse(&bytes) {
+            if let Ok((d, n)) = Data::parse_prefix(&bytes) {
                 prop_assert!(n <= bytes.len());
                 let again = emit(&d);
-                let (d2, n2) = Data::parse(&again).unwrap();
+                let (d2, n2) = Data::parse_prefix(&again).unwrap();
                 prop_assert_eq!(n2, again.len());
                 prop_assert_eq!(d2, d);
                 let _ = d.to_string();
@@ -844,7 +844,7 @@ fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
     let mut bad = rows(10, |_, _| {});
     bad[3 + 14 * 7 + 6] = 0x07;
     assert_eq!(
-        Data::parse(&bad),
+        Data::parse_prefix(&bad),
         Err(Error::UnknownTag {
             field: "data",
             tag: 7,
@@ -859,7 +859,7 @@ fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
             let offset = 3 + 14 * row + tag_at;
             bad[offset] = 0x07;
             assert_eq!(
-                Data::parse(&bad),
+                Data::parse_prefix(&bad),
                 Err(Error::UnknownTag {
                     field: "data",
                     tag: 7,
@@ -872,7 +872,7 @@ fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
     // A last row cut short is truncated, not accepted.
     let whole = rows(10, |_, _| {});
     assert!(matches!(
-        Data::parse(&whole[..whole.len() - 1]),
+        Data::parse_prefix(&whole[..whole.len() - 1]),
         Err(Error::Truncated { .. })
     ));
     // Rows count against the element limit.
@@ -881,7 +881,7 @@ fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
         ..Limits::DEFAULT
     };
     assert!(matches!(
-        Data::parse_with(&same, &tight),
+        Data::parse_prefix_with(&same, &tight),
         Err(Error::TooManyElements { .. })
     ));
     // Rows one level below the depth limit are not taken by the fast path.
@@ -890,7 +890,7 @@ fn uniform_rows_fast_path_agrees_with_the_generic_walk() {
         ..Limits::DEFAULT
     };
     assert!(matches!(
-        Data::parse_with(&same, &shallow),
+        Data::parse_prefix_with(&same, &shallow),
         Err(Error::DepthExceeded { .. })
     ));
 }

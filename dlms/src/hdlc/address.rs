@@ -272,17 +272,35 @@ impl Address {
         }
     }
 
-    /// Decodes an address at the start of `bytes`, returning it and its length.
+    /// Decodes an address at the start of `bytes`, returning it and its length (bytes after it
+    /// are left alone).
     ///
     /// # Errors
     /// [`Error::Truncated`] when `bytes` ends before the byte with the extension bit,
     /// [`Error::AddressTooLong`] when the first four bytes have no extension bit,
     /// [`Error::BadAddressLength`] for a 3-byte address.
-    pub fn parse(bytes: &[u8]) -> Result<(Address, usize)> {
+    pub fn parse_prefix(bytes: &[u8]) -> Result<(Address, usize)> {
         Address::decode(bytes, "address", 0)
     }
 
-    /// [`Address::parse`] with the field name and offset used in errors.
+    /// Decodes an address that must fill `bytes` exactly (1, 2 or 4 bytes).
+    ///
+    /// # Errors
+    /// As [`Address::parse_prefix`], and [`Error::TrailingBytes`] when bytes follow the one
+    /// with the extension bit.
+    pub fn parse(bytes: &[u8]) -> Result<Address> {
+        let (address, used) = Address::parse_prefix(bytes)?;
+        if used != bytes.len() {
+            return Err(Error::TrailingBytes {
+                field: "address",
+                offset: used,
+                count: bytes.len() - used,
+            });
+        }
+        Ok(address)
+    }
+
+    /// [`Address::parse_prefix`] with the field name and offset used in errors.
     pub(crate) fn decode(
         bytes: &[u8],
         field: &'static str,
@@ -356,7 +374,7 @@ mod tests {
 
     fn roundtrip(a: Address, bytes: &[u8]) {
         assert_eq!(a.to_bytes().as_slice(), bytes, "{a:?}");
-        assert_eq!(Address::parse(bytes), Ok((a, bytes.len())));
+        assert_eq!(Address::parse_prefix(bytes), Ok((a, bytes.len())));
     }
 
     #[test]
@@ -425,7 +443,7 @@ mod tests {
     #[test]
     fn negative() {
         assert_eq!(
-            Address::parse(&[0x02, 0x04, 0x07]),
+            Address::parse_prefix(&[0x02, 0x04, 0x07]),
             Err(Error::BadAddressLength {
                 field: "address",
                 offset: 0,
@@ -433,21 +451,35 @@ mod tests {
             })
         );
         assert_eq!(
-            Address::parse(&[0x02, 0x04, 0x06, 0x08, 0x01]),
+            Address::parse_prefix(&[0x02, 0x04, 0x06, 0x08, 0x01]),
             Err(Error::AddressTooLong {
                 field: "address",
                 offset: 0
             })
         );
         assert_eq!(
-            Address::parse(&[0x02, 0x04]),
+            Address::parse_prefix(&[0x02, 0x04]),
             Err(Error::Truncated {
                 field: "address",
                 offset: 2,
                 needed: 1
             })
         );
-        assert!(Address::parse(&[]).is_err());
+        assert!(Address::parse_prefix(&[]).is_err());
+        // `parse` takes the whole input; `parse_prefix` leaves the rest.
+        assert_eq!(
+            Address::parse_prefix(&[0x21, 0x03]),
+            Ok((Address::one(0x10), 1))
+        );
+        assert_eq!(
+            Address::parse(&[0x21, 0x03]),
+            Err(Error::TrailingBytes {
+                field: "address",
+                offset: 1,
+                count: 1
+            })
+        );
+        assert_eq!(Address::parse(&[0x02, 0x23]), Address::server(1, Some(17)));
     }
 
     #[test]
@@ -479,12 +511,12 @@ mod tests {
         #[test]
         fn parse_emit_roundtrip(a in any_address()) {
             let bytes = a.to_bytes();
-            prop_assert_eq!(Address::parse(bytes.as_slice()), Ok((a, a.len())));
+            prop_assert_eq!(Address::parse_prefix(bytes.as_slice()), Ok((a, a.len())));
         }
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..6)) {
-            if let Ok((a, n)) = Address::parse(&bytes) {
+            if let Ok((a, n)) = Address::parse_prefix(&bytes) {
                 let encoded = a.to_bytes();
                 prop_assert_eq!(encoded.as_slice(), &bytes[..n]);
             }

@@ -8,7 +8,7 @@
 //! follows (or hides inside a bogus length) is not lost. One flag may close a frame and open the
 //! next; runs of flags between frames are skipped.
 
-use super::frame::{FLAG, HdlcFrame, MIN_FRAME_LEN};
+use super::frame::{FLAG, FrameHeader, HdlcFrame, HeaderScan, MIN_FRAME_LEN, parse_header};
 use crate::Error;
 
 /// What [`scan`] found at the start of a buffer.
@@ -235,8 +235,11 @@ impl Echo {
 /// A stream deframer with a fixed buffer: feed it bytes in any chunking, get frames out.
 ///
 /// The buffer (any `AsMut<[u8]>`: an array, a slice, a `Vec`) bounds the longest frame
-/// accepted; 2,049 bytes hold any type-3 frame. Nothing is allocated. A candidate frame longer
-/// than the buffer is dropped ([`Error::FrameTooLong`]) and the search resumes after its flag.
+/// accepted; [`MAX_FRAME_LEN_WITH_FLAGS`](super::MAX_FRAME_LEN_WITH_FLAGS) bytes hold any type-3
+/// frame. Nothing is allocated. A candidate frame longer
+/// than the buffer is dropped ([`Error::FrameTooLong`]): when its header checks (the HCS
+/// covers the length field) the whole frame is skipped by its length, else the search resumes
+/// after its opening flag.
 ///
 /// ```
 /// use dlms::hdlc::{Deframer, Deframed};
@@ -310,9 +313,31 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Deframer<B> {
 
 /// One step of the deframer, as positions in its buffer.
 enum Step {
-    Frame { from: usize, len: usize },
-    Discarded { bytes: usize, error: Error },
-    Echo { len: usize },
+    Frame {
+        from: usize,
+        len: usize,
+    },
+    Discarded {
+        bytes: usize,
+        error: Error,
+    },
+    Echo {
+        len: usize,
+    },
+    /// A frame longer than the buffer whose header (HCS checked) was read; the rest of it is
+    /// skipped by its length.
+    TooLong {
+        header: FrameHeader,
+        capacity: usize,
+    },
+}
+
+/// What [`DeframerCore::next_frame`] hands to a link.
+pub(crate) enum Input<'s> {
+    /// A valid frame.
+    Frame(HdlcFrame<&'s [u8]>),
+    /// A frame too long for the buffer, with a valid header: the link may reject it.
+    TooLong(FrameHeader),
 }
 
 /// The state of a deframer without its buffer, for owners that lend the buffer at each call
@@ -326,6 +351,8 @@ pub(crate) struct DeframerCore {
     release: usize,
     /// Bytes the candidate at `start` needs (known from its format field), 0 when unknown.
     want: usize,
+    /// Bytes of a too-long frame still to be dropped from the input (its closing flag kept).
+    skip: usize,
     echo: Option<Echo>,
     pub(crate) stats: DeframerStats,
 }
@@ -340,7 +367,7 @@ impl DeframerCore {
     }
 
     pub(crate) fn has_partial_frame(&self, buf: &[u8]) -> bool {
-        self.buffered(buf).iter().any(|&b| b != FLAG)
+        self.skip > 0 || self.buffered(buf).iter().any(|&b| b != FLAG)
     }
 
     pub(crate) fn reset(&mut self, buf: &[u8]) -> usize {
@@ -353,6 +380,7 @@ impl DeframerCore {
         self.end = 0;
         self.release = 0;
         self.want = 0;
+        self.skip = 0;
         dropped
     }
 
@@ -372,19 +400,31 @@ impl DeframerCore {
             }
             Step::Discarded { bytes, error } => Deframed::Discarded { bytes, error },
             Step::Echo { len } => Deframed::Echo { len },
+            Step::TooLong { header, capacity } => Deframed::Discarded {
+                bytes: header.length + 2,
+                error: Error::FrameTooLong {
+                    len: header.length + 2,
+                    max: capacity,
+                },
+            },
         })
     }
 
-    /// The next valid frame, skipping (and counting) garbage, bad frames and echoes.
+    /// The next valid frame or too-long frame header, skipping (and counting) garbage, bad
+    /// frames and echoes.
     pub(crate) fn next_frame<'s>(
         &mut self,
         buf: &'s mut [u8],
         input: &mut &[u8],
-    ) -> Option<HdlcFrame<&'s [u8]>> {
+    ) -> Option<Input<'s>> {
         loop {
-            if let Step::Frame { from, len } = self.step(buf, input)? {
-                let frame: &'s [u8] = buf.get(from..from + len).unwrap_or(&[]);
-                return Some(HdlcFrame::new_unchecked(frame));
+            match self.step(buf, input)? {
+                Step::Frame { from, len } => {
+                    let frame: &'s [u8] = buf.get(from..from + len).unwrap_or(&[]);
+                    return Some(Input::Frame(HdlcFrame::new_unchecked(frame)));
+                }
+                Step::TooLong { header, .. } => return Some(Input::TooLong(header)),
+                Step::Discarded { .. } | Step::Echo { .. } => {}
             }
         }
     }
@@ -395,6 +435,15 @@ impl DeframerCore {
             self.release = 0;
         }
         let capacity = buf.len();
+        if self.skip > 0 {
+            // The rest of a too-long frame (counted when it was reported).
+            let n = self.skip.min(input.len());
+            *input = input.get(n..).unwrap_or(&[]);
+            self.skip -= n;
+            if self.skip > 0 {
+                return None;
+            }
+        }
         loop {
             if self.start == self.end {
                 // Nothing buffered: skip garbage in the input without copying it.
@@ -461,7 +510,36 @@ impl DeframerCore {
                 Scan::Incomplete { needed } => {
                     let have = self.end - self.start;
                     if have + needed > capacity {
-                        // A candidate longer than the buffer: drop its opening flag.
+                        // A candidate longer than the buffer. When its header is right (the
+                        // HCS covers the length), report it and skip the frame by its length;
+                        // else drop its opening flag and search on.
+                        let run = buffered.iter().take_while(|&&b| b == FLAG).count();
+                        let fill = run.saturating_sub(1);
+                        self.start += fill;
+                        let have = have - fill;
+                        let candidate = buf.get(self.start..self.end).unwrap_or(&[]);
+                        match parse_header(candidate) {
+                            HeaderScan::Incomplete { needed } if have + needed <= capacity => {
+                                self.want = have + needed;
+                                if input.is_empty() {
+                                    return None;
+                                }
+                                continue;
+                            }
+                            HeaderScan::Valid(header) => {
+                                // Everything up to the closing flag, which may open the next
+                                // frame.
+                                let total = header.length + 2;
+                                debug_assert!(total > have);
+                                self.skip = (total - 1).saturating_sub(have);
+                                self.start = self.end;
+                                self.want = 0;
+                                self.stats.discarded_bytes += total as u64;
+                                self.stats.discards += 1;
+                                return Some(Step::TooLong { header, capacity });
+                            }
+                            HeaderScan::Incomplete { .. } | HeaderScan::Invalid => {}
+                        }
                         self.start += 1;
                         self.want = 0;
                         return Some(self.discarded(
@@ -687,6 +765,36 @@ mod tests {
         }
         assert_eq!(events[0], Err(Error::FrameTooLong { len: 46, max: 20 }));
         assert_eq!(events.last(), Some(&Ok(hex(SNRM))));
+        // Its header is right (HCS), so the whole frame is skipped by its length in one
+        // discard, in any chunking, and the frame after it is found.
+        assert_eq!(events.len(), 2);
+        for chunk in [1, 3, 7, 64] {
+            let mut d = Deframer::new([0u8; 20]);
+            let mut events = Vec::new();
+            for piece in wire.chunks(chunk) {
+                let mut input = piece;
+                while let Some(out) = d.poll(&mut input) {
+                    events.push(match out {
+                        Deframed::Frame(f) => Ok(f.as_bytes().to_vec()),
+                        Deframed::Discarded { bytes, error } => Err((bytes, error)),
+                        Deframed::Echo { .. } => unreachable!(),
+                    });
+                }
+            }
+            assert_eq!(
+                events,
+                [
+                    Err((46, Error::FrameTooLong { len: 46, max: 20 })),
+                    Ok(hex(SNRM))
+                ]
+            );
+        }
+        // With a corrupted HCS the length cannot be trusted: only the flag is dropped and the
+        // search goes on inside the frame.
+        let mut bad = wire.clone();
+        bad[8] ^= 0x01;
+        let (frames, _) = run(&bad, 1, 20);
+        assert_eq!(frames, [hex(SNRM)]);
     }
 
     #[test]

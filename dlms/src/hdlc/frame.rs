@@ -18,11 +18,13 @@ use crate::{Error, Result};
 /// The HDLC flag.
 pub const FLAG: u8 = 0x7E;
 
-/// The largest value of the 11-bit frame length (bytes between the flags).
-pub const MAX_FRAME_LENGTH: usize = 0x7FF;
+/// The longest frame without its flags: the largest value of the 11-bit length of the frame
+/// format field, which counts the bytes between the flags (IEC 62056-46, frame format type 3).
+pub const MAX_FRAME_LEN: usize = 0x7FF;
 
-/// The largest frame on the wire, flags included.
-pub const MAX_FRAME_LEN: usize = MAX_FRAME_LENGTH + 2;
+/// The longest frame on the wire with its opening and closing flags: [`MAX_FRAME_LEN`] + 2.
+/// A buffer of this size holds any frame.
+pub const MAX_FRAME_LEN_WITH_FLAGS: usize = MAX_FRAME_LEN + 2;
 
 /// The smallest frame on the wire: flags, format, 1-byte addresses, control and FCS.
 pub const MIN_FRAME_LEN: usize = 9;
@@ -475,6 +477,79 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for HdlcFrame<T> {
     }
 }
 
+/// The header of a frame whose information field has not been seen (or kept): what a station
+/// needs to reject it with FRMR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameHeader {
+    pub dst: Address,
+    pub src: Address,
+    pub control: Control,
+    /// The value of the length field (bytes between the flags).
+    pub length: usize,
+}
+
+/// What [`parse_header`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderScan {
+    /// The header and its HCS are right.
+    Valid(FrameHeader),
+    /// `needed` more bytes at least.
+    Incomplete { needed: usize },
+    /// Not a frame with an information field and a right HCS.
+    Invalid,
+}
+
+/// Checks the header of the frame that starts at `b[0]` (the opening flag): format type 3,
+/// addresses, control and the HCS, which covers all of them and the length field. The rest of
+/// the frame need not be present.
+pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
+    let (format, rest) = match b {
+        [FLAG, f0, f1, rest @ ..] => ([*f0, *f1], rest),
+        [FLAG, ..] | [] => {
+            return HeaderScan::Incomplete {
+                needed: 3 - b.len(),
+            };
+        }
+        _ => return HeaderScan::Invalid,
+    };
+    if format[0] >> 4 != FORMAT_TYPE_3 {
+        return HeaderScan::Invalid;
+    }
+    let dst_len = match Address::scan_len(rest, "", 0) {
+        Ok(n) => n,
+        Err(Error::Truncated { needed, .. }) => return HeaderScan::Incomplete { needed },
+        Err(_) => return HeaderScan::Invalid,
+    };
+    let after_dst = rest.get(dst_len..).unwrap_or(&[]);
+    let src_len = match Address::scan_len(after_dst, "", 0) {
+        Ok(n) => n,
+        Err(Error::Truncated { needed, .. }) => return HeaderScan::Incomplete { needed },
+        Err(_) => return HeaderScan::Invalid,
+    };
+    let control = field::ADDRESSES + dst_len + src_len;
+    let hcs_end = control + 3;
+    let length = format_length(format);
+    // A frame with an information field: the header, the HCS, at least one byte and the FCS.
+    if length + 2 < hcs_end + 3 {
+        return HeaderScan::Invalid;
+    }
+    let Some(covered) = b.get(1..hcs_end) else {
+        return HeaderScan::Incomplete {
+            needed: hcs_end - b.len(),
+        };
+    };
+    debug_assert_eq!(covered.len(), control + 2);
+    if crc::fcs(b.get(1..control + 1).unwrap_or(&[])) != read_le(b, control + 1) {
+        return HeaderScan::Invalid;
+    }
+    HeaderScan::Valid(FrameHeader {
+        dst: Address::from_wire(rest, dst_len),
+        src: Address::from_wire(after_dst, src_len),
+        control: Control::from_byte(b.get(control).copied().unwrap_or(0)),
+        length,
+    })
+}
+
 fn format_length(format: [u8; 2]) -> usize {
     (usize::from(format[0] & 0x07) << 8) | usize::from(format[1])
 }
@@ -582,10 +657,10 @@ impl<'a> HdlcFrameRepr<'a> {
     /// As [`HdlcFrameRepr::emit`].
     pub fn emit_to_slice(&self, buf: &mut [u8]) -> Result<usize> {
         let len = self.buffer_len();
-        if len > MAX_FRAME_LEN {
+        if len > MAX_FRAME_LEN_WITH_FLAGS {
             return Err(Error::FrameTooLong {
                 len,
-                max: MAX_FRAME_LEN,
+                max: MAX_FRAME_LEN_WITH_FLAGS,
             });
         }
         let available = buf.len();
@@ -810,8 +885,8 @@ mod tests {
             },
             info: &info,
         };
-        let mut buf = [0u8; MAX_FRAME_LEN];
-        assert_eq!(repr.emit_to_slice(&mut buf), Ok(MAX_FRAME_LEN));
+        let mut buf = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
+        assert_eq!(repr.emit_to_slice(&mut buf), Ok(MAX_FRAME_LEN_WITH_FLAGS));
         assert_eq!(&buf[..9], &hex(BIG_HEADER)[..]);
         assert_eq!(HdlcFrameRepr::parse_bytes(&buf), Ok(repr));
         let too_long = HdlcFrameRepr {

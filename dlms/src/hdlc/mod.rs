@@ -44,8 +44,8 @@ pub use control::{Control, FrameType};
 pub use deframe::{Deframed, Deframer, DeframerStats, Scan, scan};
 pub use fcs::{GOOD_CHECK, fcs, fcs_ok};
 pub use frame::{
-    FLAG, HdlcFrame, HdlcFrameRepr, MAX_FRAME_LEN, MAX_FRAME_LENGTH, MAX_OVERHEAD, MIN_FRAME_LEN,
-    frame_len,
+    FLAG, HdlcFrame, HdlcFrameRepr, MAX_FRAME_LEN, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
+    MIN_FRAME_LEN, frame_len,
 };
 pub use frmr::FrmrInfo;
 pub use llc::{LLC_COMMAND, LLC_RESPONSE, Llc};
@@ -56,4 +56,5 @@ pub use params::{
 };
 pub use segment::{Reassembler, Segment, Segments, segments};
 
-pub(crate) use deframe::DeframerCore;
+pub(crate) use deframe::{DeframerCore, Input};
+pub(crate) use frame::FrameHeader;

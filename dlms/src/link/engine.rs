@@ -3,8 +3,8 @@
 
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Push, Timeouts};
 use crate::hdlc::{
-    Address, Control, DeframerCore, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr, HdlcParameters,
-    LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN, MAX_OVERHEAD,
+    Address, Control, DeframerCore, FrameHeader, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr,
+    HdlcParameters, Input, LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
 };
 use crate::{Error, Result};
 
@@ -30,8 +30,8 @@ impl Regions {
     pub(crate) const fn new(max_info_rx: u16, max_apdu_rx: usize, max_apdu_tx: usize) -> Regions {
         let frame = max_info_rx as usize + MAX_OVERHEAD;
         Regions {
-            frame: if frame > MAX_FRAME_LEN {
-                MAX_FRAME_LEN
+            frame: if frame > MAX_FRAME_LEN_WITH_FLAGS {
+                MAX_FRAME_LEN_WITH_FLAGS
             } else {
                 frame
             },
@@ -81,6 +81,11 @@ pub(crate) enum Pending {
     Sent,
     FrameRejected(FrmrInfo),
     Discarded(Error),
+    /// An APDU of the connection longer than the receive buffer, skipped to its last segment.
+    TooLong {
+        len: usize,
+        capacity: usize,
+    },
 }
 
 impl Pending {
@@ -110,6 +115,7 @@ impl Pending {
             Pending::Sent => LinkEvent::Sent,
             Pending::FrameRejected(info) => LinkEvent::FrameRejected(info),
             Pending::Discarded(e) => LinkEvent::Discarded(e),
+            Pending::TooLong { len, capacity } => LinkEvent::ApduTooLong { len, capacity },
         }
     }
 }
@@ -489,6 +495,26 @@ impl Core {
         Ack::Valid { count }
     }
 
+    /// True when none of our I-frames waits for an acknowledgement: V(S) may be moved without
+    /// losing data.
+    pub(crate) fn nothing_outstanding(&self) -> bool {
+        self.tx_kind != TxKind::Link || self.outstanding() == 0
+    }
+
+    /// Adopts the peer's N(R) as our V(S) (the peer's count drifted, see the server's I-frame
+    /// handling). Only valid while nothing is outstanding.
+    pub(crate) fn resync_vs(&mut self, nr: u8) {
+        debug_assert!(self.nothing_outstanding());
+        let sent = if self.tx_kind == TxKind::Link {
+            self.tx_sent
+        } else {
+            0
+        };
+        // V(S) = tx_base + tx_sent (mod 8); only the low three bits matter.
+        self.tx_base = nr.wrapping_sub((sent & 7) as u8) & 7;
+        self.stats.nr_resyncs += 1;
+    }
+
     /// Go back to the oldest unacknowledged frame (checkpoint or timeout).
     pub(crate) fn rewind(&mut self) {
         let n = self.outstanding();
@@ -556,25 +582,37 @@ impl Core {
     }
 
     /// Appends a segment; returns the LSDU length when it is complete.
+    ///
+    /// An LSDU of the connection that does not fit is counted to its end and then reported
+    /// with [`Pending::TooLong`] (the peer now waits for an answer); a push that does not fit
+    /// is reported at once with [`Pending::Discarded`] and its remaining segments are skipped.
     fn append(&mut self, rx: &mut [u8], info: &[u8], more: bool) -> Option<usize> {
+        let end = self.rx_len + info.len();
         if self.rx_discarding {
+            self.rx_len = end;
             if !more {
-                self.rx_discarding = false;
-                self.rx_len = 0;
+                self.finish_discarding(rx.len());
             }
             return None;
         }
-        let end = self.rx_len + info.len();
         match rx.get_mut(self.rx_len..end) {
             Some(dst) => dst.copy_from_slice(info),
             None => {
                 let capacity = rx.len();
-                self.emit(Pending::Discarded(Error::ApduTooLong {
-                    len: end,
-                    capacity,
-                }));
-                self.rx_len = 0;
-                self.rx_discarding = more;
+                if self.rx_owner == RxOwner::Link {
+                    self.rx_len = end;
+                    self.rx_discarding = true;
+                    if !more {
+                        self.finish_discarding(capacity);
+                    }
+                } else {
+                    self.emit(Pending::Discarded(Error::ApduTooLong {
+                        len: end,
+                        capacity,
+                    }));
+                    self.rx_len = 0;
+                    self.rx_discarding = more;
+                }
                 return None;
             }
         }
@@ -584,6 +622,18 @@ impl Core {
         }
         self.rx_len = 0;
         Some(end)
+    }
+
+    /// The last segment of a skipped LSDU arrived: report a connection LSDU, start afresh.
+    fn finish_discarding(&mut self, capacity: usize) {
+        if self.rx_owner == RxOwner::Link {
+            self.emit(Pending::TooLong {
+                len: self.rx_len.saturating_sub(LLC_LEN),
+                capacity: capacity.saturating_sub(LLC_LEN),
+            });
+        }
+        self.rx_discarding = false;
+        self.rx_len = 0;
     }
 
     /// A frame outside the connection (UI, or I-frames from a meter that pushes without SNRM).
@@ -632,6 +682,9 @@ impl Core {
 pub(crate) trait Role {
     fn core(&mut self) -> &mut Core;
     fn on_frame(&mut self, frame: &HdlcFrame<&[u8]>, rx: &mut [u8], now: Instant);
+    /// A frame too long for the frame buffer, of which only the header (HCS checked) was
+    /// read; the deframer has counted it. A primary station has no use for it.
+    fn on_too_long(&mut self, _header: &FrameHeader, _now: Instant) {}
 }
 
 /// Feeds bytes to a role: inter-octet timer, deframing, frame handling; stops while an APDU
@@ -647,10 +700,11 @@ pub(crate) fn handle_input<R: Role>(
     role.core().before_input(bufs.frame, now);
     let mut rest = bytes;
     while !role.core().input_blocked() {
-        let Some(frame) = role.core().deframer.next_frame(bufs.frame, &mut rest) else {
-            break;
-        };
-        role.on_frame(&frame, bufs.rx, now);
+        match role.core().deframer.next_frame(bufs.frame, &mut rest) {
+            Some(Input::Frame(frame)) => role.on_frame(&frame, bufs.rx, now),
+            Some(Input::TooLong(header)) => role.on_too_long(&header, now),
+            None => break,
+        }
     }
     let consumed = bytes.len() - rest.len();
     role.core().after_input(consumed, now);

@@ -16,7 +16,7 @@
 //! must be. The same code runs in a meter (`no_std`, no allocator) and in a head-end.
 //!
 //! ```
-//! use dlms::hdlc::Address;
+//! use dlms::hdlc::{Address, MAX_FRAME_LEN_WITH_FLAGS};
 //! use dlms::link::{ClientConfig, HdlcClient, HdlcServer, Instant, LinkEvent, ServerConfig};
 //!
 //! let server_address = Address::server(1, Some(17))?;
@@ -26,7 +26,7 @@
 //! let mut meter = HdlcServer::new(server_config, vec![0u8; HdlcServer::<Vec<u8>>::storage_len(&server_config)])?;
 //!
 //! let now = Instant::from_millis(0);
-//! let mut frame = [0u8; 2100];
+//! let mut frame = [0u8; MAX_FRAME_LEN_WITH_FLAGS];
 //! client.connect(now)?;
 //! // A perfect wire: everything one side transmits, the other receives.
 //! fn pump(
@@ -49,10 +49,10 @@
 //!             for request in requests.drain(..) {
 //!                 // The meter answers every request with a fixed response.
 //!                 let _ = request;
-//!                 meter.send(&[0xC4, 0x01, 0xC1, 0x00, 0x11, 0x2A], now).unwrap();
+//!                 meter.send(&[0xC4, 0x01, 0xC1, 0x00, 0x11, 0x2A]).unwrap();
 //!             }
 //!         }
-//!         while let Some(n) = meter.poll_transmit(frame, now).unwrap() {
+//!         while let Some(n) = meter.poll_transmit(frame).unwrap() {
 //!             client.handle_input(&frame[..n], now);
 //!             moved = true;
 //!         }
@@ -91,11 +91,25 @@
 //!   [`Timeouts::response`] without an answer (then up to [`Timeouts::max_retries`] times); the
 //!   server, which may only speak when polled, retransmits its unacknowledged frames in answer
 //!   to the next poll. Frames with an unexpected N(S) are dropped (duplicates are detected this
-//!   way and never delivered twice). A frame whose N(R) acknowledges frames never sent is
-//!   ignored rather than answered with FRMR, because on real lines it is a delayed duplicate.
+//!   way and never delivered twice). A frame with an unexpected N(S) whose N(R) acknowledges
+//!   frames never sent is ignored rather than answered with FRMR, because on real lines it is
+//!   a delayed duplicate.
+//! - Invalid N(R) in an in-sequence I-frame (server): Gurux's client (gurux-dlms 1.0.203)
+//!   counts its receive sequence one too far after its RR keep-alive, and then sends its next
+//!   request with an N(R) one above our V(S). While none of our I-frames is outstanding,
+//!   nothing can be lost: the server accepts the information field and takes the N(R) as its
+//!   V(S) ([`LinkStats::nr_resyncs`]), as meters do for this client. While frames are
+//!   outstanding, the N(R) cannot be trusted: the server answers FRMR with the Z bit (invalid
+//!   N(R), the ISO/IEC 13239 FRMR response) and repeats it until the client resets the link with
+//!   SNRM or DISC, the recovery ISO/IEC 13239 prescribes. Either way the frame is never
+//!   dropped silently.
 //! - An F-frame that acknowledges nothing new while I-frames are outstanding, or a duplicate
 //!   I-frame carrying F, is not taken as the answer to the current poll: it is a duplicate of an
 //!   earlier answer, and acting on it would retransmit needlessly, forever.
+//! - Over-long data: an I-frame whose information field exceeds the negotiated maximum is
+//!   answered with FRMR (Y bit); an APDU that exceeds the receive buffer once reassembled is
+//!   acknowledged segment by segment and reported with [`LinkEvent::ApduTooLong`] after its
+//!   last segment, so that the session layer can answer it.
 //! - Disconnection: DISC answered with UA (or DM when not connected); FRMR for frames the
 //!   server cannot accept (unknown control field, information field where none is allowed,
 //!   information field too long), repeated on every poll until SNRM or DISC.
@@ -227,8 +241,21 @@ pub enum LinkEvent<'a> {
     Push(Push<'a>),
     /// The peer rejected one of our frames (client; the link is down afterwards).
     FrameRejected(FrmrInfo),
-    /// Received data was dropped: too long for the receive buffer, or a wrong LLC header.
+    /// Received data was dropped: a push too long for the receive buffer, or a wrong LLC
+    /// header.
     Discarded(Error),
+    /// The peer sent an APDU in the connection longer than our receive buffer
+    /// ([`ServerConfig::max_apdu_rx`] / [`ClientConfig::max_apdu_rx`]). Its segments were
+    /// acknowledged and dropped; this event comes after the last one, when the peer waits for
+    /// an answer. A server answers with an exception-response whose service-error is
+    /// pdu-too-long (`D8 01 04`, DLMS Green Book, EXCEPTION-Response), sent with
+    /// [`HdlcServer::send`] as any other response; the link stays usable.
+    ApduTooLong {
+        /// Length of the APDU (LLC header not counted).
+        len: usize,
+        /// The longest APDU we accept.
+        capacity: usize,
+    },
 }
 
 /// Counters of a link.
@@ -251,8 +278,12 @@ pub struct LinkStats {
     pub foreign: u64,
     /// I-frames with an unexpected N(S), dropped (duplicates and frames after a loss).
     pub out_of_sequence: u64,
-    /// Frames with an N(R) acknowledging frames never sent, ignored.
+    /// Frames with an N(R) acknowledging frames never sent (ignored, resynchronised or
+    /// rejected: see [`LinkStats::nr_resyncs`] and [`LinkStats::frame_rejects`]).
     pub invalid_nr: u64,
+    /// Server: in-sequence I-frames with an invalid N(R) that were accepted while none of our
+    /// frames was outstanding, our V(S) taking the peer's N(R) (the Gurux keep-alive quirk).
+    pub nr_resyncs: u64,
     /// Answers to an earlier poll (duplicates), not taken as the answer to the current one.
     pub stale_answers: u64,
     /// I-frames sent again.

@@ -6,7 +6,8 @@ use super::engine::{
 };
 use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Timeouts};
 use crate::hdlc::{
-    Address, AddressSize, Control, FrmrInfo, HdlcFrame, HdlcParameters, Llc, ParametersRepr,
+    Address, AddressSize, Control, FrameHeader, FrmrInfo, HdlcFrame, HdlcParameters, Llc,
+    ParametersRepr,
 };
 use crate::{Error, Result};
 
@@ -74,6 +75,10 @@ enum Reply {
 /// produced (answer requests with [`HdlcServer::send`] right away when you can), call
 /// [`HdlcServer::poll_transmit`]. A response that is not ready then goes out at the client's
 /// next poll. See the [module documentation](super).
+///
+/// Time enters only where the server uses it: [`HdlcServer::handle_input`] (inter-octet and
+/// inactivity timers) and [`HdlcServer::handle_timeout`]. Sending takes no time, because a
+/// secondary station runs no timer of its own for what it sends: it answers when polled.
 #[derive(Debug, Clone)]
 pub struct HdlcServer<B> {
     storage: B,
@@ -177,7 +182,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     /// # Errors
     /// [`Error::NotConnected`], [`Error::LinkBusy`] while the previous APDU is in flight,
     /// [`Error::BufferTooSmall`] when the APDU is longer than [`ServerConfig::max_apdu_tx`].
-    pub fn send(&mut self, apdu: &[u8], _now: Instant) -> Result<()> {
+    pub fn send(&mut self, apdu: &[u8]) -> Result<()> {
         let regions = self.inner.core.regions;
         let bufs = regions.split(self.storage.as_mut());
         let s = &mut self.inner;
@@ -194,7 +199,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     ///
     /// # Errors
     /// [`Error::LinkBusy`] while an APDU is in flight, [`Error::BufferTooSmall`].
-    pub fn push(&mut self, dst: Address, apdu: &[u8], _now: Instant) -> Result<()> {
+    pub fn push(&mut self, dst: Address, apdu: &[u8]) -> Result<()> {
         let regions = self.inner.core.regions;
         let bufs = regions.split(self.storage.as_mut());
         self.inner
@@ -218,7 +223,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
     ///
     /// # Errors
     /// [`Error::BufferTooSmall`] when `out` cannot hold the frame.
-    pub fn poll_transmit(&mut self, out: &mut [u8], _now: Instant) -> Result<Option<usize>> {
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>> {
         let regions = self.inner.core.regions;
         let bufs = regions.split(self.storage.as_mut());
         let s = &mut self.inner;
@@ -254,6 +259,35 @@ impl Role for Inner {
     fn on_frame(&mut self, frame: &HdlcFrame<&[u8]>, rx: &mut [u8], now: Instant) {
         Inner::on_frame(self, frame, rx, now);
     }
+
+    /// A frame longer than the frame buffer (sized for the information field we announced):
+    /// from our client in a connection it is rejected with FRMR, Y bit (information field too
+    /// long, ISO/IEC 13239 FRMR response), like a shorter frame over the negotiated maximum.
+    fn on_too_long(&mut self, h: &FrameHeader, now: Instant) {
+        self.core.stats.frames_received += 1;
+        if !self.addressed_to_us(&h.dst) || h.src != self.peer || h.dst.is_broadcast() {
+            self.core.stats.foreign += 1;
+            return;
+        }
+        match self.state {
+            ServerState::Disconnected => {
+                if h.control.pf() {
+                    self.reply = Some((Reply::Dm, h.src, h.dst));
+                }
+            }
+            ServerState::FrameReject => {
+                self.last_rx = now;
+                if h.control.pf() {
+                    self.reply = Some((Reply::Frmr, h.src, h.dst));
+                }
+            }
+            ServerState::Connected => {
+                self.last_rx = now;
+                self.answer_as = h.dst;
+                self.frame_reject(h.control.to_byte(), false, false, true, false, h.src);
+            }
+        }
+    }
 }
 
 impl Inner {
@@ -278,7 +312,9 @@ impl Inner {
         upper && lower
     }
 
-    fn frame_reject(&mut self, rejected: u8, w: bool, x: bool, y: bool, src: Address) {
+    /// Enters the frame reject condition (ISO/IEC 13239, FRMR response): W unknown control
+    /// field, X information field not allowed, Y information field too long, Z invalid N(R).
+    fn frame_reject(&mut self, rejected: u8, w: bool, x: bool, y: bool, z: bool, src: Address) {
         self.frmr = FrmrInfo {
             rejected_control: rejected,
             vs: self.core.vs(),
@@ -287,7 +323,7 @@ impl Inner {
             w,
             x,
             y,
-            z: false,
+            z,
         };
         self.state = ServerState::FrameReject;
         self.core.stats.frame_rejects += 1;
@@ -372,10 +408,26 @@ impl Inner {
         match control {
             Control::I { ns, nr, pf } => {
                 if f.info().len() > usize::from(self.core.params.max_info_rx) {
-                    self.frame_reject(control.to_byte(), false, false, true, src);
+                    self.frame_reject(control.to_byte(), false, false, true, false, src);
                     return;
                 }
-                if let Ack::Valid { .. } = self.core.ack(nr) {
+                let take = match self.core.ack(nr) {
+                    Ack::Valid { .. } => true,
+                    // A new frame (N(S) expected) with an N(R) beyond our V(S): the peer's
+                    // count drifted (Gurux after its keep-alive RR). See the module docs.
+                    Ack::Invalid if ns == self.core.vr => {
+                        if self.core.nothing_outstanding() {
+                            self.core.resync_vs(nr);
+                            true
+                        } else {
+                            self.frame_reject(control.to_byte(), false, false, false, true, src);
+                            return;
+                        }
+                    }
+                    // A delayed duplicate: its N(S) is stale too.
+                    Ack::Invalid => false,
+                };
+                if take {
                     if self.busy {
                         self.core.stats.out_of_sequence += 1;
                     } else {
@@ -393,7 +445,7 @@ impl Inner {
             | Control::Rej { nr, pf }
             | Control::Srej { nr, pf } => {
                 if has_info {
-                    self.frame_reject(control.to_byte(), true, true, false, src);
+                    self.frame_reject(control.to_byte(), true, true, false, false, src);
                     return;
                 }
                 if let Ack::Valid { .. } = self.core.ack(nr) {
@@ -406,7 +458,7 @@ impl Inner {
                     self.polled();
                 }
             }
-            Control::Unknown(b) => self.frame_reject(b, true, has_info, false, src),
+            Control::Unknown(b) => self.frame_reject(b, true, has_info, false, false, src),
             // Responses are not commands; ignore them.
             Control::Ua { .. }
             | Control::Dm { .. }
@@ -507,25 +559,21 @@ mod tests {
     fn caller_misuse() {
         let cfg = ServerConfig::new(Address::server(1, Some(17)).unwrap());
         let mut s = HdlcServer::new(cfg, std::vec![0u8; 8192]).unwrap();
-        assert_eq!(s.send(&[1], Instant::ZERO), Err(Error::NotConnected));
+        assert_eq!(s.send(&[1]), Err(Error::NotConnected));
         assert_eq!(s.peer(), None);
         assert_eq!(s.state(), ServerState::Disconnected);
         assert_eq!(s.poll_timeout(), None);
         let mut out = [0u8; 64];
-        assert_eq!(s.poll_transmit(&mut out, Instant::ZERO), Ok(None));
-        s.push(Address::client(16).unwrap(), &[0x0F; 5000], Instant::ZERO)
+        assert_eq!(s.poll_transmit(&mut out), Ok(None));
+        s.push(Address::client(16).unwrap(), &[0x0F; 5000])
             .unwrap_err();
-        s.push(
-            Address::client(16).unwrap(),
-            &[0x0F, 0, 0, 0, 1],
-            Instant::ZERO,
-        )
-        .unwrap();
+        s.push(Address::client(16).unwrap(), &[0x0F, 0, 0, 0, 1])
+            .unwrap();
         assert_eq!(
-            s.push(Address::client(16).unwrap(), &[1], Instant::ZERO),
+            s.push(Address::client(16).unwrap(), &[1]),
             Err(Error::LinkBusy)
         );
-        assert!(s.poll_transmit(&mut out, Instant::ZERO).unwrap().is_some());
-        assert_eq!(s.poll_transmit(&mut out, Instant::ZERO), Ok(None));
+        assert!(s.poll_transmit(&mut out).unwrap().is_some());
+        assert_eq!(s.poll_transmit(&mut out), Ok(None));
     }
 }

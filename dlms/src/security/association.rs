@@ -432,7 +432,7 @@ impl SecurityContext {
 /// // The meter installs it.
 /// let mut meter = SecurityContext::new(SecuritySuite::SUITE_0, SystemTitle::new([1; 8]))?;
 /// meter.set_key(KeyId::MASTER, kek)?;
-/// assert_eq!(meter.apply_key_transfer(&Data::parse_all(&param[..n])?)?, 1);
+/// assert_eq!(meter.apply_key_transfer(&Data::parse(&param[..n])?)?, 1);
 /// # Ok::<(), dlms::Error>(())
 /// ```
 pub fn key_transfer_parameter(kek: &Key, keys: &[(KeyId, &Key)], out: &mut [u8]) -> Result<usize> {

@@ -10,7 +10,7 @@
 //!
 //! The IV is the sender's system title followed by the invocation counter (big-endian).
 
-use super::control::{HEADER_LEN, Protection, SecurityControl, SecurityHeader};
+use super::control::{Protection, SECURITY_HEADER_LEN, SecurityControl, SecurityHeader};
 use super::gcm::{Cipher, IV_LEN, Iv, Tag};
 use super::keys::Key;
 use super::title::SystemTitle;
@@ -317,12 +317,14 @@ pub fn split_content(
 ) -> Result<(super::control::SecurityHeaderRepr, &mut [u8], Option<&Tag>)> {
     let header =
         super::control::SecurityHeaderRepr::parse(&SecurityHeader::new_unchecked(&*content))?;
-    let body = content.get_mut(HEADER_LEN..).ok_or(Error::Truncated {
-        field: "security header",
-        offset: 0,
-        needed: HEADER_LEN,
-    })?;
-    let info_len = crate::apdu::information_len(header.control, body.len(), HEADER_LEN)?;
+    let body = content
+        .get_mut(SECURITY_HEADER_LEN..)
+        .ok_or(Error::Truncated {
+            field: "security header",
+            offset: 0,
+            needed: SECURITY_HEADER_LEN,
+        })?;
+    let info_len = crate::apdu::information_len(header.control, body.len(), SECURITY_HEADER_LEN)?;
     let (info, tag) = body.split_at_mut(info_len.min(body.len()));
     Ok((header, info, <&Tag>::try_from(&*tag).ok()))
 }

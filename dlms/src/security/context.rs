@@ -7,7 +7,8 @@ use super::ciphering::{
     AadExtension, CipheringParams, TagStatus, open_in_place, seal_in_place, split_content,
 };
 use super::control::{
-    HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
+    Protection, SECURITY_HEADER_LEN, SecurityControl, SecurityHeader, SecurityHeaderRepr,
+    SecuritySuite,
 };
 use super::counter::{CounterPair, Counters};
 use super::envelope::SigningCoverage;
@@ -519,7 +520,7 @@ impl SecurityContext {
     }
 
     /// Protects ciphered content in place: `content` holds the plaintext at
-    /// `HEADER_LEN..HEADER_LEN + plaintext_len`; this writes the security header before it and
+    /// `SECURITY_HEADER_LEN..SECURITY_HEADER_LEN + plaintext_len`; this writes the security header before it and
     /// the tag after it (when the A bit is set) and returns the length of the content
     /// (`SC ‖ IC ‖ information ‖ tag`), which goes after the APDU's tag and length.
     ///
@@ -539,12 +540,12 @@ impl SecurityContext {
         } else {
             0
         };
-        let needed = plaintext_len.saturating_add(HEADER_LEN + tag_len);
+        let needed = plaintext_len.saturating_add(SECURITY_HEADER_LEN + tag_len);
         let available = content.len();
         let content = content
             .get_mut(..needed)
             .ok_or(Error::BufferTooSmall { needed, available })?;
-        let (header, rest) = content.split_at_mut(HEADER_LEN);
+        let (header, rest) = content.split_at_mut(SECURITY_HEADER_LEN);
         let (data, tag_out) = rest.split_at_mut(plaintext_len);
         let protected = self.protect_in_place(ciphering, control, aad_extension, data)?;
         SecurityHeaderRepr {

@@ -263,8 +263,10 @@ impl fmt::Display for SecurityControl {
     }
 }
 
-/// Length of the security header: security control byte and invocation counter.
-pub const HEADER_LEN: usize = 5;
+/// Length of the security header of a ciphered APDU: the security control byte (1) and the
+/// invocation counter (4) of the DLMS Green Book ciphered APDUs (the system title and lengths around it are
+/// not counted).
+pub const SECURITY_HEADER_LEN: usize = 5;
 
 mod field {
     use core::ops::{Range, RangeFrom};
@@ -294,7 +296,7 @@ impl<T: AsRef<[u8]>> SecurityHeader<T> {
     /// Wraps a buffer and checks that it holds a whole header.
     ///
     /// # Errors
-    /// [`Error::Truncated`] when the buffer is shorter than [`HEADER_LEN`].
+    /// [`Error::Truncated`] when the buffer is shorter than [`SECURITY_HEADER_LEN`].
     pub fn new_checked(buffer: T) -> Result<Self> {
         let header = Self::new_unchecked(buffer);
         header.check_len()?;
@@ -304,14 +306,14 @@ impl<T: AsRef<[u8]>> SecurityHeader<T> {
     /// Checks that the buffer holds a whole header.
     ///
     /// # Errors
-    /// [`Error::Truncated`] when the buffer is shorter than [`HEADER_LEN`].
+    /// [`Error::Truncated`] when the buffer is shorter than [`SECURITY_HEADER_LEN`].
     pub fn check_len(&self) -> Result<()> {
         let len = self.buffer.as_ref().len();
-        if len < HEADER_LEN {
+        if len < SECURITY_HEADER_LEN {
             return Err(Error::Truncated {
                 field: "security header",
                 offset: 0,
-                needed: HEADER_LEN - len,
+                needed: SECURITY_HEADER_LEN - len,
             });
         }
         Ok(())
@@ -386,7 +388,7 @@ impl SecurityHeaderRepr {
     /// whoever unprotects the content).
     ///
     /// # Errors
-    /// [`Error::Truncated`] when the buffer is shorter than [`HEADER_LEN`].
+    /// [`Error::Truncated`] when the buffer is shorter than [`SECURITY_HEADER_LEN`].
     pub fn parse<T: AsRef<[u8]>>(header: &SecurityHeader<T>) -> Result<Self> {
         header.check_len()?;
         Ok(Self {
@@ -395,21 +397,21 @@ impl SecurityHeaderRepr {
         })
     }
 
-    /// The number of bytes [`SecurityHeaderRepr::emit`] writes: [`HEADER_LEN`].
+    /// The number of bytes [`SecurityHeaderRepr::emit`] writes: [`SECURITY_HEADER_LEN`].
     #[must_use]
     pub const fn buffer_len(&self) -> usize {
-        HEADER_LEN
+        SECURITY_HEADER_LEN
     }
 
-    /// Writes the header into the first [`HEADER_LEN`] bytes of the view's buffer.
+    /// Writes the header into the first [`SECURITY_HEADER_LEN`] bytes of the view's buffer.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] when the buffer is shorter than [`HEADER_LEN`].
+    /// [`Error::BufferTooSmall`] when the buffer is shorter than [`SECURITY_HEADER_LEN`].
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, header: &mut SecurityHeader<T>) -> Result<()> {
         let available = header.buffer.as_ref().len();
-        if available < HEADER_LEN {
+        if available < SECURITY_HEADER_LEN {
             return Err(Error::BufferTooSmall {
-                needed: HEADER_LEN,
+                needed: SECURITY_HEADER_LEN,
                 available,
             });
         }
@@ -474,13 +476,13 @@ mod tests {
 
     #[test]
     fn truncated_header() {
-        for len in 0..HEADER_LEN {
+        for len in 0..SECURITY_HEADER_LEN {
             assert_eq!(
                 SecurityHeader::new_checked(&HEADER[..len]).unwrap_err(),
                 Error::Truncated {
                     field: "security header",
                     offset: 0,
-                    needed: HEADER_LEN - len
+                    needed: SECURITY_HEADER_LEN - len
                 }
             );
         }
@@ -566,7 +568,7 @@ mod tests {
         #[test]
         fn header_roundtrip(sc: u8, ic: u32) {
             let repr = SecurityHeaderRepr { control: SecurityControl::from_byte(sc), invocation_counter: ic };
-            let mut buf = [0u8; HEADER_LEN];
+            let mut buf = [0u8; SECURITY_HEADER_LEN];
             repr.emit(&mut SecurityHeader::new_unchecked(&mut buf[..])).unwrap();
             proptest::prop_assert_eq!(SecurityHeaderRepr::parse(&SecurityHeader::new_unchecked(&buf[..])).unwrap(), repr);
         }

@@ -78,7 +78,8 @@ pub use ciphering::{
 };
 pub use context::{Ciphering, Envelope, Protected, SecurityContext, Unprotected};
 pub use control::{
-    HEADER_LEN, Protection, SecurityControl, SecurityHeader, SecurityHeaderRepr, SecuritySuite,
+    Protection, SECURITY_HEADER_LEN, SecurityControl, SecurityHeader, SecurityHeaderRepr,
+    SecuritySuite,
 };
 pub use counter::{CounterPair, Counters, ReceiveCounter, SendCounter};
 pub use envelope::{
