@@ -780,6 +780,42 @@ impl SecurityContext {
         Ok(())
     }
 
+    /// As [`hls_gmac_verify`](Self::hls_gmac_verify), for a response that came inside a
+    /// ciphered APDU whose own invocation counter `envelope_counter` this context has just
+    /// accepted (HLS pass 3 or 4 in a ciphered association, IEC 62056-5-3). The peer computed
+    /// f() before it protected the APDU, so the response's counter is lower than the
+    /// envelope's: it must be below `envelope_counter`, and the envelope's counter, already
+    /// recorded, stays the last one received.
+    ///
+    /// # Errors
+    /// As [`hls_gmac_verify`](Self::hls_gmac_verify); [`Error::Replay`] when the response's
+    /// counter is not below `envelope_counter`.
+    pub fn hls_gmac_verify_enveloped(
+        &mut self,
+        own_challenge: &[u8],
+        peer_challenge: &[u8],
+        response: &[u8],
+        envelope_counter: u32,
+    ) -> Result<()> {
+        let peer_title = self.peer_title.ok_or(Error::MissingSystemTitle)?;
+        let ic = self.hls_gmac()?.verify(
+            &Exchange {
+                own_title: &self.own_title,
+                peer_title: &peer_title,
+                own_challenge,
+                peer_challenge,
+            },
+            response,
+        )?;
+        match ic {
+            Some(ic) if ic >= envelope_counter => Err(Error::Replay {
+                counter: ic,
+                last: envelope_counter,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn hls_gmac(&self) -> Result<HlsSecret<'_>> {
         let slot = self.unicast.as_ref().ok_or(Error::MissingKey {
             key: "global unicast encryption key",

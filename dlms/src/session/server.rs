@@ -1,1 +1,1729 @@
-//! The meter side of a session.
+//! The meter side of a session (IEC 62056-5-3, the DLMS/COSEM server; Green Book 9.3 and 9.4).
+//!
+//! A [`Server`] holds up to `N` associations, one per client SAP, each configured with its
+//! authentication, whether it is ciphered, the services it offers and its security context.
+//! It takes one request APDU at a time, as the link delivered it, and writes the answer into
+//! the caller's buffer:
+//!
+//! - AARQ: the application context, the authentication (LLS password, HLS challenge) and the
+//!   InitiateRequest (in clear or glo-ciphered) are checked. The AARE offers only the services
+//!   configured and the receive PDU size of the server. HLS associations answer with StoC and
+//!   become usable after pass 3, the client's `reply_to_HLS_authentication`, verifies.
+//! - GET, SET and ACTION (normal and with-list) are checked against the negotiated conformance
+//!   and the access rights the [`Application`] gives, then dispatched to it by class id,
+//!   logical name and attribute or method. A GET value larger than the client's PDU is sent
+//!   with GET-Response-With-Datablock, produced block by block: the application writes into a
+//!   [`ValueWriter`] of one block and says where to resume ([`Progress::More`]), so a meter
+//!   serves a long profile with a transmit buffer of one PDU.
+//! - Ciphered requests are unprotected with the association's [`SecurityContext`] (replays and
+//!   bad tags are answered with exception-response, as IEC 62056-5-3 gives) and answered in
+//!   the same envelope. An association configured as ciphered refuses requests in clear.
+//! - RLRQ ends the association (RLRE).
+//! - Faults of the client are answered as the standard says, never by dropping the state: an
+//!   APDU longer than the server's receive PDU with exception-response `pdu-too-long`; an
+//!   unknown or malformed APDU with exception-response; a request outside an association with
+//!   exception-response `service-not-allowed`.
+//!
+//! Nothing here allocates; the server's size is fixed at compile time by `N`.
+//!
+//! Not yet here: short-name referencing, general block transfer inside a session, SET and
+//! ACTION with data blocks (they are not offered in the AARE, so a client does not send them),
+//! pushes sent from the server.
+//!
+//! ```
+//! use dlms::apdu::{AttributeDescriptor, Conformance, DataAccessResult, MethodDescriptor,
+//!                  ActionResult, SelectiveAccess};
+//! use dlms::axdr::{Data, Encode};
+//! use dlms::session::Authentication;
+//! use dlms::session::server::{Application, AssociationConfig, AttributeAccess, MethodAccess,
+//!                             Progress, RequestContext, Server, ServerConfig, ValueWriter};
+//!
+//! /// A meter with one register, 1-0:1.8.0.255, value 5000 Wh.
+//! struct Meter;
+//! impl Application for Meter {
+//!     fn attribute_access(&self, _: &RequestContext, a: &AttributeDescriptor)
+//!         -> Result<AttributeAccess, DataAccessResult> {
+//!         match (a.class_id, a.instance_id.to_string().as_str()) {
+//!             (3, "1-0:1.8.0.255") => Ok(AttributeAccess::Read),
+//!             (_, "1-0:1.8.0.255") => Err(DataAccessResult::OBJECT_CLASS_INCONSISTENT),
+//!             _ => Err(DataAccessResult::OBJECT_UNDEFINED),
+//!         }
+//!     }
+//!     fn method_access(&self, _: &RequestContext, _: &MethodDescriptor)
+//!         -> Result<MethodAccess, ActionResult> {
+//!         Err(ActionResult::OBJECT_UNDEFINED)
+//!     }
+//!     fn get(&mut self, _: &RequestContext, _: &AttributeDescriptor, _: Option<&SelectiveAccess<'_>>,
+//!            _: Option<u64>, out: &mut ValueWriter<'_>) -> Result<Progress, DataAccessResult> {
+//!         Data::DoubleLongUnsigned(5000).emit_to(out).map_err(|_| DataAccessResult::OTHER_REASON)?;
+//!         Ok(Progress::Done)
+//!     }
+//! }
+//!
+//! let public = AssociationConfig::new(16, Authentication::None, Conformance::GET);
+//! let mut server: Server<'_, 1> = Server::new(ServerConfig::new(512), [public]);
+//! # struct Rng(u64);
+//! # impl rand_core::TryRng for Rng {
+//! #     type Error = core::convert::Infallible;
+//! #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(0) }
+//! #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(0) }
+//! #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { d.fill(7); Ok(()) }
+//! # }
+//! # impl rand_core::TryCryptoRng for Rng {}
+//! let mut rng = Rng(1); // any `rand_core::CryptoRng`: a meter passes its TRNG
+//! let mut out = [0u8; 512];
+//!
+//! // AARQ: LN referencing, no authentication, GET offered, client PDU 0x400.
+//! let mut aarq = [0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01,
+//!     0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x10,
+//!     0x00, 0x04, 0x00];
+//! let n = server.handle_apdu(16, &mut aarq, &mut Meter, &mut rng, &mut out)?.unwrap();
+//! assert_eq!(out[0], 0x61); // AARE
+//! assert!(server.is_associated(16));
+//!
+//! // GET 1-0:1.8.0.255 attribute 2.
+//! let mut get = [0xC0, 0x01, 0xC1, 0x00, 0x03, 1, 0, 1, 8, 0, 0xFF, 0x02, 0x00];
+//! let n = server.handle_apdu(16, &mut get, &mut Meter, &mut rng, &mut out)?.unwrap();
+//! assert_eq!(&out[..n], [0xC4, 0x01, 0xC1, 0x00, 0x06, 0x00, 0x00, 0x13, 0x88]);
+//! # Ok::<(), dlms::Error>(())
+//! ```
+
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+
+use super::Authentication;
+use crate::apdu::{
+    Aare, Aarq, AcseServiceUser, ActionRequest, ActionResponse, ActionResponseItem, ActionResult,
+    Apdu, ApplicationContextName, AssociationResult, AttributeDescriptor, ConfirmedService,
+    ConfirmedServiceError, Conformance, DataAccessResult, ExceptionResponse, ExceptionServiceError,
+    GetDataResult, GetRequest, InitiateRequest, InitiateResponse, MechanismName, MethodDescriptor,
+    ResultSourceDiagnostic, Rlre, SelectiveAccess, ServiceError, SetRequest, SetResponse,
+    StateError, UserInformation, plain_tag_of,
+};
+use crate::axdr::{Data, Encode, Limits, Sink, length_len, put_length};
+use crate::security::association::{self, reply_to_hls_of, reply_to_hls_response};
+use crate::security::{
+    Challenge, Ciphering, EnvelopeKind, Exchange, SecurityContext, SecurityControl,
+};
+use crate::{Error, Result};
+
+/// The lowest DLMS version the server accepts in an InitiateRequest (IEC 62056-5-3: version 6).
+pub const DLMS_VERSION: u8 = 6;
+
+/// The VAA name of an LN association in the InitiateResponse (IEC 62056-5-3: `0x0007`).
+pub const LN_VAA_NAME: u16 = 0x0007;
+
+/// The largest encoded selective access a long GET keeps between its blocks.
+pub const MAX_SELECTION_LEN: usize = 128;
+
+/// The carry of a [`ValueWriter`]: the part of one write that did not fit the block and opens
+/// the next. An application writes one element (a profile row, say) at a time, so this bounds
+/// the encoding of one element.
+pub const CARRY_LEN: usize = 256;
+
+/// The length of the HLS challenge StoC the server sends (IEC 62056-5-3 allows 8 to 64 bytes).
+pub const STOC_LEN: usize = 16;
+
+/// The bytes a ciphered response needs beyond its plaintext: a general-glo-ciphering envelope
+/// (tag, system title, length, security control, invocation counter and a 12-byte tag).
+const CIPHER_OVERHEAD: usize = 1 + 9 + 3 + 1 + 4 + 12;
+
+/// The longest GET-Response-With-Datablock head: tag, choice, invoke id, last-block, block
+/// number, choice and the raw-data length (up to 3 bytes).
+const BLOCK_HEAD_MAX: usize = 3 + 1 + 4 + 1 + 3;
+
+/// The head of a GET-Response-Normal with data: tag, choice, invoke id, choice.
+const NORMAL_HEAD: usize = 4;
+
+/// The access an association has to an attribute (IEC 62056-6-2, Association LN
+/// `attribute_access_mode`): the authenticated variants allow the access only to requests
+/// that were authenticated by ciphering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttributeAccess {
+    /// no-access (0).
+    NoAccess,
+    /// read-only (1).
+    Read,
+    /// write-only (2).
+    Write,
+    /// read-and-write (3).
+    ReadWrite,
+    /// authenticated-read-only (4).
+    AuthenticatedRead,
+    /// authenticated-write-only (5).
+    AuthenticatedWrite,
+    /// authenticated-read-and-write (6).
+    AuthenticatedReadWrite,
+}
+
+impl AttributeAccess {
+    /// The access mode's code (0 to 6).
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            Self::NoAccess => 0,
+            Self::Read => 1,
+            Self::Write => 2,
+            Self::ReadWrite => 3,
+            Self::AuthenticatedRead => 4,
+            Self::AuthenticatedWrite => 5,
+            Self::AuthenticatedReadWrite => 6,
+        }
+    }
+
+    /// Whether a request (authenticated or not) may read.
+    #[must_use]
+    pub const fn allows_read(self, authenticated: bool) -> bool {
+        match self {
+            Self::Read | Self::ReadWrite => true,
+            Self::AuthenticatedRead | Self::AuthenticatedReadWrite => authenticated,
+            Self::NoAccess | Self::Write | Self::AuthenticatedWrite => false,
+        }
+    }
+
+    /// Whether a request (authenticated or not) may write.
+    #[must_use]
+    pub const fn allows_write(self, authenticated: bool) -> bool {
+        match self {
+            Self::Write | Self::ReadWrite => true,
+            Self::AuthenticatedWrite | Self::AuthenticatedReadWrite => authenticated,
+            Self::NoAccess | Self::Read | Self::AuthenticatedRead => false,
+        }
+    }
+}
+
+/// The access an association has to a method (IEC 62056-6-2, Association LN
+/// `method_access_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MethodAccess {
+    /// no-access (0).
+    NoAccess,
+    /// access (1).
+    Access,
+    /// authenticated-access (2): only requests authenticated by ciphering.
+    AuthenticatedAccess,
+}
+
+impl MethodAccess {
+    /// Whether a request (authenticated or not) may invoke the method.
+    #[must_use]
+    pub const fn allows(self, authenticated: bool) -> bool {
+        match self {
+            Self::Access => true,
+            Self::AuthenticatedAccess => authenticated,
+            Self::NoAccess => false,
+        }
+    }
+}
+
+/// Who asks, and how the request came: what the application needs to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The client SAP of the association.
+    pub client_sap: u16,
+    /// The association's authentication mechanism (lowest level security when none).
+    pub mechanism: MechanismName,
+    /// The request was authenticated by its ciphering (a verified GCM tag).
+    pub authenticated: bool,
+    /// The request was encrypted.
+    pub encrypted: bool,
+}
+
+/// Where a GET value stands after the application wrote a block of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The value is complete.
+    Done,
+    /// More follows: call again with this resume point (the application's own cursor, e.g. the
+    /// index of the next profile row). Returned only after the block filled
+    /// ([`ValueWriter::is_full`]).
+    More(u64),
+}
+
+/// The data of ACTION's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// Success without return parameters.
+    Done,
+    /// Success; the return parameters were written into the writer (one A-XDR value).
+    WithData,
+}
+
+/// The meter's objects, as the session sees them: access rights per association, and the
+/// value of each attribute and method, addressed by class id and logical name. The COSEM
+/// object model implements this; a firmware can also implement it directly.
+pub trait Application {
+    /// The association's access to an attribute, or the data-access-result that says why the
+    /// object cannot be accessed: `object-undefined` (no such object),
+    /// `object-class-inconsistent` (the object exists with another class),
+    /// `object-unavailable`, or `scope-of-access-violated` for an attribute that does not exist.
+    ///
+    /// # Errors
+    /// The data-access-result to answer with.
+    fn attribute_access(
+        &self,
+        ctx: &RequestContext,
+        attribute: &AttributeDescriptor,
+    ) -> core::result::Result<AttributeAccess, DataAccessResult>;
+
+    /// The association's access to a method, or the action-result that says why not.
+    ///
+    /// # Errors
+    /// The action-result to answer with.
+    fn method_access(
+        &self,
+        ctx: &RequestContext,
+        method: &MethodDescriptor,
+    ) -> core::result::Result<MethodAccess, ActionResult>;
+
+    /// Writes the A-XDR encoding of an attribute's value into `out`, from `resume` on.
+    ///
+    /// `resume` is `None` on the first call. A value that does not fit one block is written
+    /// element by element until [`ValueWriter::is_full`]; the call then returns
+    /// [`Progress::More`] with where to go on, and the next block calls again with that point.
+    /// The session only calls this once the access rights allow the read.
+    ///
+    /// # Errors
+    /// The data-access-result to answer with.
+    fn get(
+        &mut self,
+        ctx: &RequestContext,
+        attribute: &AttributeDescriptor,
+        selection: Option<&SelectiveAccess<'_>>,
+        resume: Option<u64>,
+        out: &mut ValueWriter<'_>,
+    ) -> core::result::Result<Progress, DataAccessResult>;
+
+    /// Sets an attribute to `value` (already decoded). The application checks the value's
+    /// type and range and changes nothing when it refuses. The default refuses every write.
+    ///
+    /// # Errors
+    /// The data-access-result to answer with.
+    fn set(
+        &mut self,
+        ctx: &RequestContext,
+        attribute: &AttributeDescriptor,
+        selection: Option<&SelectiveAccess<'_>>,
+        value: &Data<'_>,
+    ) -> core::result::Result<(), DataAccessResult> {
+        let _ = (ctx, attribute, selection, value);
+        Err(DataAccessResult::READ_WRITE_DENIED)
+    }
+
+    /// Invokes a method; return parameters, if any, are one A-XDR value written into `out`
+    /// (which holds one block: return parameters must fit one PDU). The default refuses.
+    ///
+    /// # Errors
+    /// The action-result to answer with.
+    fn action(
+        &mut self,
+        ctx: &RequestContext,
+        method: &MethodDescriptor,
+        parameters: Option<&Data<'_>>,
+        out: &mut ValueWriter<'_>,
+    ) -> core::result::Result<ActionOutcome, ActionResult> {
+        let _ = (ctx, method, parameters, out);
+        Err(ActionResult::READ_WRITE_DENIED)
+    }
+}
+
+/// A sink of one block: bytes go into the block until it is full, the rest of that write into
+/// a carry that opens the next block.
+///
+/// An application writes one element at a time and checks [`is_full`](Self::is_full)
+/// between elements; a single element may overflow the block by up to [`CARRY_LEN`] bytes.
+#[derive(Debug)]
+pub struct ValueWriter<'b> {
+    block: &'b mut [u8],
+    len: usize,
+    carry: &'b mut [u8],
+    carried: usize,
+    /// Whether bytes may go to the carry (false: the value must fit the block).
+    carry_allowed: bool,
+}
+
+impl<'b> ValueWriter<'b> {
+    fn new(block: &'b mut [u8], len: usize, carry: &'b mut [u8], carry_allowed: bool) -> Self {
+        debug_assert!(len <= block.len());
+        ValueWriter {
+            block,
+            len,
+            carry,
+            carried: 0,
+            carry_allowed,
+        }
+    }
+
+    /// True when the block is full: stop writing and return [`Progress::More`].
+    #[must_use]
+    pub fn is_full(&self) -> bool {
+        self.len >= self.block.len()
+    }
+
+    /// Bytes written into this block.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing was written into this block.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes the block can still take before it is full.
+    #[must_use]
+    pub fn remaining(&self) -> usize {
+        self.block.len().saturating_sub(self.len)
+    }
+}
+
+impl Sink for ValueWriter<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        let room = self.remaining();
+        let (now, later) = bytes.split_at(room.min(bytes.len()));
+        if !later.is_empty() {
+            let end = self.carried + later.len();
+            let dst = match self.carry.get_mut(self.carried..end) {
+                Some(dst) if self.carry_allowed => dst,
+                _ => {
+                    return Err(Error::BufferTooSmall {
+                        needed: self.len + end,
+                        available: self.block.len(),
+                    });
+                }
+            };
+            dst.copy_from_slice(later);
+            self.carried = end;
+        }
+        if let Some(dst) = self.block.get_mut(self.len..self.len + now.len()) {
+            dst.copy_from_slice(now);
+        }
+        self.len += now.len();
+        Ok(())
+    }
+}
+
+/// The configuration of the server as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The largest APDU the server takes (its server-max-receive-pdu-size, announced in the
+    /// AARE); longer requests are answered with exception-response `pdu-too-long`.
+    pub max_receive_pdu: u16,
+}
+
+impl ServerConfig {
+    /// A server that takes APDUs of up to `max_receive_pdu` bytes.
+    #[must_use]
+    pub const fn new(max_receive_pdu: u16) -> Self {
+        ServerConfig { max_receive_pdu }
+    }
+}
+
+/// One association the server offers: to which client, with which authentication and
+/// services.
+pub struct AssociationConfig<'c> {
+    /// The client SAP (16: public client; 1: management, by convention).
+    pub client_sap: u16,
+    /// The authentication the client must pass.
+    pub authentication: Authentication<'c>,
+    /// Whether the association is ciphered: the LN-with-ciphering context, the InitiateRequest
+    /// and every request protected with the security context's keys.
+    pub ciphering: bool,
+    /// The services offered; the AARE negotiates the intersection with the client's proposal.
+    /// Bits of services the server does not implement are removed (see [`Server::SERVICES`]).
+    pub conformance: Conformance,
+    /// Keys, system titles and counters: needed for ciphering and for HLS-GMAC.
+    pub security: Option<SecurityContext>,
+}
+
+impl core::fmt::Debug for AssociationConfig<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AssociationConfig")
+            .field("client_sap", &self.client_sap)
+            .field("authentication", &self.authentication)
+            .field("ciphering", &self.ciphering)
+            .field("conformance", &self.conformance)
+            .field("security", &self.security.is_some())
+            .finish()
+    }
+}
+
+impl<'c> AssociationConfig<'c> {
+    /// An association for `client_sap` without ciphering.
+    #[must_use]
+    pub const fn new(
+        client_sap: u16,
+        authentication: Authentication<'c>,
+        conformance: Conformance,
+    ) -> Self {
+        AssociationConfig {
+            client_sap,
+            authentication,
+            ciphering: false,
+            conformance,
+            security: None,
+        }
+    }
+
+    /// The same, ciphered with `security` (LN with ciphering).
+    #[must_use]
+    pub fn ciphered(mut self, security: SecurityContext) -> Self {
+        self.ciphering = true;
+        self.security = Some(security);
+        self
+    }
+
+    /// The same, with `security` for HLS-GMAC but requests in clear.
+    #[must_use]
+    pub fn with_security(mut self, security: SecurityContext) -> Self {
+        self.security = Some(security);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// No association.
+    Idle,
+    /// HLS pass 2 sent: waiting for the client's reply_to_HLS_authentication.
+    AwaitingHls,
+    /// Associated.
+    Associated,
+}
+
+/// A GET being sent in blocks.
+#[derive(Debug, Clone, Copy)]
+struct LongGet {
+    invoke: crate::apdu::InvokeIdAndPriority,
+    attribute: AttributeDescriptor,
+    selection: [u8; MAX_SELECTION_LEN],
+    /// 0: no selective access; else the length of selector + parameters in `selection`.
+    selection_len: usize,
+    /// Where the application resumes; `None` once it returned [`Progress::Done`].
+    resume: Option<u64>,
+    /// The last block sent.
+    block: u32,
+}
+
+/// How a request came, for the answer.
+#[derive(Debug, Clone, Copy)]
+struct Protection {
+    kind: EnvelopeKind<'static>,
+    control: SecurityControl,
+}
+
+/// How the request being handled came: in clear, or in an envelope with this accepted
+/// invocation counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Came {
+    Clear,
+    Ciphered { invocation_counter: u32 },
+}
+
+/// One association's state.
+struct Association<'c> {
+    config: AssociationConfig<'c>,
+    state: State,
+    /// Negotiated conformance.
+    conformance: Conformance,
+    /// The client's maximum receive PDU (0: no limit).
+    client_max_pdu: u16,
+    ctos: Option<Challenge>,
+    stoc: Option<Challenge>,
+    long_get: Option<LongGet>,
+    carry: [u8; CARRY_LEN],
+    carried: usize,
+}
+
+impl<'c> Association<'c> {
+    fn new(config: AssociationConfig<'c>) -> Self {
+        Association {
+            config,
+            state: State::Idle,
+            conformance: Conformance(0),
+            client_max_pdu: 0,
+            ctos: None,
+            stoc: None,
+            long_get: None,
+            carry: [0; CARRY_LEN],
+            carried: 0,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.state = State::Idle;
+        self.conformance = Conformance(0);
+        self.client_max_pdu = 0;
+        self.ctos = None;
+        self.stoc = None;
+        self.long_get = None;
+        self.carried = 0;
+    }
+
+    fn mechanism(&self) -> MechanismName {
+        self.config
+            .authentication
+            .mechanism()
+            .unwrap_or(MechanismName::LOWEST_LEVEL_SECURITY)
+    }
+
+    fn context_name(&self) -> ApplicationContextName {
+        if self.config.ciphering {
+            ApplicationContextName::LN_WITH_CIPHERING
+        } else {
+            ApplicationContextName::LN_NO_CIPHERING
+        }
+    }
+}
+
+/// The server side of the sessions of one link (see the [module docs](self)).
+pub struct Server<'c, const N: usize> {
+    config: ServerConfig,
+    associations: [Association<'c>; N],
+}
+
+impl<const N: usize> core::fmt::Debug for Server<'_, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut l = f.debug_list();
+        for a in &self.associations {
+            l.entry(&(a.config.client_sap, a.state));
+        }
+        l.finish()
+    }
+}
+
+impl<'c, const N: usize> Server<'c, N> {
+    /// The services this server implements and may offer: GET, SET, ACTION (normal and
+    /// with-list), selective access, block transfer with GET, multiple references.
+    pub const SERVICES: Conformance = Conformance(
+        Conformance::GET.0
+            | Conformance::SET.0
+            | Conformance::ACTION.0
+            | Conformance::SELECTIVE_ACCESS.0
+            | Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ.0
+            | Conformance::MULTIPLE_REFERENCES.0,
+    );
+
+    /// A server offering `associations`, one per client SAP.
+    #[must_use]
+    pub fn new(config: ServerConfig, associations: [AssociationConfig<'c>; N]) -> Self {
+        Server {
+            config,
+            associations: associations.map(Association::new),
+        }
+    }
+
+    /// Whether the association of `client_sap` is established (and, for HLS, authenticated).
+    #[must_use]
+    pub fn is_associated(&self, client_sap: u16) -> bool {
+        self.find(client_sap).is_some_and(|i| {
+            self.associations
+                .get(i)
+                .is_some_and(|a| a.state == State::Associated)
+        })
+    }
+
+    /// The security context of `client_sap`'s association (its counters, for persistence).
+    #[must_use]
+    pub fn security(&self, client_sap: u16) -> Option<&SecurityContext> {
+        let i = self.find(client_sap)?;
+        self.associations.get(i)?.config.security.as_ref()
+    }
+
+    /// The security context of `client_sap`'s association, to restore counters or change keys.
+    pub fn security_mut(&mut self, client_sap: u16) -> Option<&mut SecurityContext> {
+        let i = self.find(client_sap)?;
+        self.associations.get_mut(i)?.config.security.as_mut()
+    }
+
+    /// Ends the association of `client_sap` without an RLRQ: the link went down.
+    pub fn link_lost(&mut self, client_sap: u16) {
+        if let Some(a) = self
+            .find(client_sap)
+            .and_then(|i| self.associations.get_mut(i))
+        {
+            a.reset();
+        }
+    }
+
+    fn find(&self, client_sap: u16) -> Option<usize> {
+        self.associations
+            .iter()
+            .position(|a| a.config.client_sap == client_sap)
+    }
+
+    /// Handles one request APDU from `client_sap` and writes the answer into `out`; returns
+    /// its length, or `None` when the request takes no answer.
+    ///
+    /// `request` is modified (a ciphered request is decrypted in place). `rng` gives the HLS
+    /// challenges. `out` should hold at least the client's maximum receive PDU; a smaller
+    /// `out` bounds the answers (a GET value is then sent in smaller blocks).
+    ///
+    /// # Errors
+    /// Only for the caller's faults: [`Error::BufferTooSmall`] when `out` cannot hold even a
+    /// short answer. Every fault of the client is answered.
+    pub fn handle_apdu<A: Application + ?Sized, R: CryptoRng + ?Sized>(
+        &mut self,
+        client_sap: u16,
+        request: &mut [u8],
+        app: &mut A,
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<Option<usize>> {
+        let Some(index) = self.find(client_sap) else {
+            return self.unknown_client(request, out);
+        };
+        let max_receive = usize::from(self.config.max_receive_pdu);
+        let Some(assoc) = self.associations.get_mut(index) else {
+            debug_assert!(false, "find returned an index of the array");
+            return Ok(None);
+        };
+        if request.len() > max_receive && max_receive != 0 {
+            return exception(
+                out,
+                StateError::SERVICE_NOT_ALLOWED,
+                ExceptionServiceError::PDU_TOO_LONG,
+            );
+        }
+        let Some(&tag) = request.first() else {
+            return exception(
+                out,
+                StateError::SERVICE_UNKNOWN,
+                ExceptionServiceError::SERVICE_NOT_SUPPORTED,
+            );
+        };
+        match tag {
+            Aarq::TAG => associate(assoc, &self.config, request, rng, out),
+            crate::apdu::Rlrq::TAG => release(assoc, request, out),
+            _ if is_ciphered_tag(tag) => {
+                let Some(security) = assoc.config.security.as_mut() else {
+                    return exception(
+                        out,
+                        StateError::SERVICE_NOT_ALLOWED,
+                        ExceptionServiceError::DECIPHERING_ERROR,
+                    );
+                };
+                let unprotected = match security.unprotect_apdu(request) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        let ex = association::exception_response(&e).unwrap_or(ExceptionResponse {
+                            state_error: StateError::SERVICE_NOT_ALLOWED,
+                            service_error: ExceptionServiceError::DECIPHERING_ERROR,
+                            invocation_counter: None,
+                        });
+                        return emit(&ex, out).map(Some);
+                    }
+                };
+                let protection = Protection {
+                    kind: envelope_kind(unprotected.envelope_tag),
+                    control: unprotected.control,
+                };
+                let ctx = RequestContext {
+                    client_sap,
+                    mechanism: assoc.mechanism(),
+                    authenticated: unprotected.control.is_authenticated(),
+                    encrypted: unprotected.control.is_encrypted(),
+                };
+                let came = Came::Ciphered {
+                    invocation_counter: unprotected.invocation_counter,
+                };
+                let plaintext: &[u8] = unprotected.plaintext;
+                let reserve = CIPHER_OVERHEAD.min(out.len());
+                let limit = response_limit(assoc, out.len()).saturating_sub(reserve);
+                let Some(n) = dispatch(assoc, &ctx, came, plaintext, app, out, limit)? else {
+                    return Ok(None);
+                };
+                let Some(security) = assoc.config.security.as_mut() else {
+                    return Ok(None);
+                };
+                match security.protect_apdu(&protection.kind, protection.control, out, n) {
+                    Ok(len) => Ok(Some(len)),
+                    // The invocation counter ran out, or the keys changed under us: the answer
+                    // cannot be protected, and an answer in clear would leak it.
+                    Err(Error::BufferTooSmall { needed, available }) => {
+                        Err(Error::BufferTooSmall { needed, available })
+                    }
+                    Err(_) => exception(
+                        out,
+                        StateError::SERVICE_NOT_ALLOWED,
+                        ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+                    ),
+                }
+            }
+            _ => {
+                if assoc.config.ciphering && assoc.state != State::Idle {
+                    // LN with ciphering: requests in clear are refused.
+                    return exception(
+                        out,
+                        StateError::SERVICE_NOT_ALLOWED,
+                        ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+                    );
+                }
+                let ctx = RequestContext {
+                    client_sap,
+                    mechanism: assoc.mechanism(),
+                    authenticated: false,
+                    encrypted: false,
+                };
+                let limit = response_limit(assoc, out.len());
+                dispatch(assoc, &ctx, Came::Clear, request, app, out, limit)
+            }
+        }
+    }
+
+    fn unknown_client(&self, request: &[u8], out: &mut [u8]) -> Result<Option<usize>> {
+        if request.first() == Some(&Aarq::TAG) {
+            let context = Aarq::parse(request)
+                .ok()
+                .and_then(|a| a.application_context_name.application_context())
+                .unwrap_or(ApplicationContextName::LN_NO_CIPHERING);
+            let aare = Aare::new(
+                context.oid().unwrap_or(crate::apdu::ObjectId(&[])),
+                AssociationResult::REJECTED_PERMANENT,
+                ResultSourceDiagnostic::User(AcseServiceUser::NO_REASON_GIVEN),
+                None,
+            );
+            return emit(&aare, out).map(Some);
+        }
+        exception(
+            out,
+            StateError::SERVICE_NOT_ALLOWED,
+            ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+        )
+    }
+}
+
+/// Whether `tag` is a ciphered envelope: glo-/ded- service APDUs and the general envelopes.
+fn is_ciphered_tag(tag: u8) -> bool {
+    plain_tag_of(tag).is_some()
+        || matches!(
+            tag,
+            crate::apdu::GeneralGloCiphering::TAG_GLO
+                | crate::apdu::GeneralGloCiphering::TAG_DED
+                | crate::apdu::GeneralCiphering::TAG
+        )
+}
+
+/// The envelope to answer a request of envelope `tag` in.
+fn envelope_kind(tag: u8) -> EnvelopeKind<'static> {
+    let dedicated = matches!(tag, 0x41..=0x58 | 0xD0..=0xD7);
+    let ciphering = if dedicated {
+        Ciphering::Dedicated
+    } else {
+        Ciphering::Global
+    };
+    match tag {
+        crate::apdu::GeneralGloCiphering::TAG_GLO | crate::apdu::GeneralCiphering::TAG => {
+            EnvelopeKind::General(Ciphering::Global)
+        }
+        crate::apdu::GeneralGloCiphering::TAG_DED => EnvelopeKind::General(Ciphering::Dedicated),
+        _ => EnvelopeKind::Service(ciphering),
+    }
+}
+
+/// The largest answer for this association: the client's maximum receive PDU, bounded by `out`.
+fn response_limit(assoc: &Association<'_>, out_len: usize) -> usize {
+    match assoc.client_max_pdu {
+        0 => out_len,
+        n => usize::from(n).min(out_len),
+    }
+}
+
+fn emit<E: Encode + ?Sized>(value: &E, out: &mut [u8]) -> Result<usize> {
+    value.emit(out)
+}
+
+fn exception(
+    out: &mut [u8],
+    state_error: StateError,
+    service_error: ExceptionServiceError,
+) -> Result<Option<usize>> {
+    emit(
+        &ExceptionResponse {
+            state_error,
+            service_error,
+            invocation_counter: None,
+        },
+        out,
+    )
+    .map(Some)
+}
+
+// ---- association (ACSE) ----------------------------------------------------------------------
+
+/// The AARE that refuses an AARQ with `diagnostic`.
+fn reject(
+    assoc: &mut Association<'_>,
+    diagnostic: AcseServiceUser,
+    user_information: Option<UserInformation<'_>>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    assoc.reset();
+    let context = assoc
+        .context_name()
+        .oid()
+        .unwrap_or(crate::apdu::ObjectId(&[]));
+    let aare = Aare::new(
+        context,
+        AssociationResult::REJECTED_PERMANENT,
+        ResultSourceDiagnostic::User(diagnostic),
+        user_information,
+    );
+    emit(&aare, out).map(Some)
+}
+
+fn initiate_error(error: u8) -> UserInformation<'static> {
+    UserInformation::ConfirmedServiceError(ConfirmedServiceError {
+        service: ConfirmedService::INITIATE_ERROR,
+        error: ServiceError {
+            class: crate::apdu::ServiceErrorClass::INITIATE,
+            value: error,
+        },
+    })
+}
+
+fn associate<R: CryptoRng + ?Sized>(
+    assoc: &mut Association<'_>,
+    config: &ServerConfig,
+    request: &mut [u8],
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    // A new AARQ ends whatever association there was.
+    assoc.reset();
+    let parsed = match Aarq::parse(request) {
+        Ok(a) => a,
+        Err(_) => return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out),
+    };
+    if parsed.application_context_name.application_context() != Some(assoc.context_name()) {
+        return reject(
+            assoc,
+            AcseServiceUser::APPLICATION_CONTEXT_NAME_NOT_SUPPORTED,
+            None,
+            out,
+        );
+    }
+    let auth = match association::aarq_authentication(&parsed) {
+        Ok(a) => a,
+        Err(_) => return reject(assoc, AcseServiceUser::AUTHENTICATION_FAILURE, None, out),
+    };
+    let expected = assoc.mechanism();
+    if auth.mechanism != expected {
+        let diagnostic = if auth.mechanism == MechanismName::LOWEST_LEVEL_SECURITY {
+            AcseServiceUser::AUTHENTICATION_MECHANISM_NAME_REQUIRED
+        } else {
+            AcseServiceUser::AUTHENTICATION_MECHANISM_NAME_NOT_RECOGNISED
+        };
+        return reject(assoc, diagnostic, None, out);
+    }
+    match assoc.config.authentication {
+        Authentication::Lls { password } => {
+            if !bool::from(auth.value.ct_eq(password)) {
+                return reject(assoc, AcseServiceUser::AUTHENTICATION_FAILURE, None, out);
+            }
+        }
+        Authentication::HlsGmac | Authentication::Hls(_) => match Challenge::from_slice(auth.value)
+        {
+            Ok(c) => assoc.ctos = Some(c),
+            Err(_) => return reject(assoc, AcseServiceUser::AUTHENTICATION_FAILURE, None, out),
+        },
+        Authentication::None => {}
+    }
+    let hls = expected.is_hls();
+    let needs_title =
+        assoc.config.ciphering || matches!(assoc.config.authentication, Authentication::HlsGmac);
+    if needs_title {
+        match (auth.calling_title, assoc.config.security.as_mut()) {
+            (Some(title), Some(security)) => security.set_peer_title(Some(title)),
+            _ => {
+                return reject(
+                    assoc,
+                    AcseServiceUser::CALLING_AP_TITLE_NOT_RECOGNIZED,
+                    None,
+                    out,
+                );
+            }
+        }
+    }
+    let user_information_in_clear = matches!(
+        parsed.user_information,
+        Some(UserInformation::InitiateRequest(_))
+    );
+    if assoc.config.ciphering == user_information_in_clear {
+        // LN with ciphering wants a glo-initiate-request; LN without ciphering a plain one.
+        return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out);
+    }
+    // The InitiateRequest, decrypted in place when ciphered (and the dedicated key installed).
+    let initiate_protection = if assoc.config.ciphering {
+        let Some(security) = assoc.config.security.as_mut() else {
+            return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out);
+        };
+        match security.unprotect_user_information(request) {
+            Ok(Some(u)) => {
+                let p = Protection {
+                    kind: envelope_kind(u.envelope_tag),
+                    control: u.control,
+                };
+                let plain: &[u8] = u.plaintext;
+                let len = plain.len().min(INITIATE_MAX);
+                let mut copy = [0u8; INITIATE_MAX];
+                if let (Some(dst), Some(src)) = (copy.get_mut(..len), plain.get(..len)) {
+                    dst.copy_from_slice(src);
+                }
+                Some((p, copy, len))
+            }
+            _ => {
+                return reject(
+                    assoc,
+                    AcseServiceUser::NO_REASON_GIVEN,
+                    Some(initiate_error(0)),
+                    out,
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let initiate = match &initiate_protection {
+        Some((_, copy, len)) => copy
+            .get(..*len)
+            .and_then(|b| InitiateRequest::parse(b).ok())
+            .map(|r| {
+                (
+                    r.proposed_dlms_version_number,
+                    r.proposed_conformance,
+                    r.client_max_receive_pdu_size,
+                )
+            }),
+        None => match Aarq::parse(request).ok().and_then(|a| a.user_information) {
+            Some(UserInformation::InitiateRequest(r)) => Some((
+                r.proposed_dlms_version_number,
+                r.proposed_conformance,
+                r.client_max_receive_pdu_size,
+            )),
+            _ => None,
+        },
+    };
+    let Some((version, proposed, client_max_pdu)) = initiate else {
+        return reject(
+            assoc,
+            AcseServiceUser::NO_REASON_GIVEN,
+            Some(initiate_error(0)),
+            out,
+        );
+    };
+    if version < DLMS_VERSION {
+        // initiateError / initiate / dlms-version-too-low
+        return reject(
+            assoc,
+            AcseServiceUser::NO_REASON_GIVEN,
+            Some(initiate_error(1)),
+            out,
+        );
+    }
+    if client_max_pdu != 0 && client_max_pdu < 12 {
+        // initiateError / initiate / pdu-size-too-short
+        return reject(
+            assoc,
+            AcseServiceUser::NO_REASON_GIVEN,
+            Some(initiate_error(3)),
+            out,
+        );
+    }
+    let offered = Conformance(assoc.config.conformance.0 & Server::<'_, 0>::SERVICES.0);
+    let negotiated = Conformance(offered.0 & proposed.0);
+    if negotiated.0 == 0 {
+        // initiateError / initiate / incompatible-conformance
+        return reject(
+            assoc,
+            AcseServiceUser::NO_REASON_GIVEN,
+            Some(initiate_error(2)),
+            out,
+        );
+    }
+    assoc.conformance = negotiated;
+    assoc.client_max_pdu = client_max_pdu;
+
+    // The AARE.
+    let response = InitiateResponse {
+        negotiated_quality_of_service: None,
+        negotiated_dlms_version_number: DLMS_VERSION,
+        negotiated_conformance: negotiated,
+        conformance_tag: crate::apdu::ConformanceTag::Standard,
+        server_max_receive_pdu_size: config.max_receive_pdu,
+        vaa_name: LN_VAA_NAME,
+    };
+    let mut initiate_buf = [0u8; INITIATE_MAX + CIPHER_OVERHEAD];
+    let user_information = match &initiate_protection {
+        None => UserInformation::InitiateResponse(response),
+        Some((protection, _, _)) => {
+            let n = emit(&response, &mut initiate_buf)?;
+            let Some(security) = assoc.config.security.as_mut() else {
+                return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out);
+            };
+            let Ok(len) =
+                security.protect_apdu(&protection.kind, protection.control, &mut initiate_buf, n)
+            else {
+                return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out);
+            };
+            let Some(ciphered) = initiate_buf.get(..len) else {
+                return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out);
+            };
+            let parsed = match ciphered.first() {
+                Some(
+                    &crate::apdu::GeneralGloCiphering::TAG_GLO
+                    | &crate::apdu::GeneralGloCiphering::TAG_DED,
+                ) => crate::apdu::GeneralGloCiphering::parse(ciphered)
+                    .map(UserInformation::GeneralGlo),
+                _ => crate::apdu::CipheredApdu::parse(ciphered).map(UserInformation::Ciphered),
+            };
+            match parsed {
+                Ok(u) => u,
+                Err(_) => return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out),
+            }
+        }
+    };
+    let context = assoc
+        .context_name()
+        .oid()
+        .unwrap_or(crate::apdu::ObjectId(&[]));
+    let aare = Aare::new(
+        context,
+        AssociationResult::ACCEPTED,
+        ResultSourceDiagnostic::User(AcseServiceUser::NULL),
+        Some(user_information),
+    );
+    let own_title = assoc
+        .config
+        .security
+        .as_ref()
+        .map(|s| *s.own_title().as_bytes());
+    let aare = if hls {
+        let stoc = match Challenge::generate(rng, STOC_LEN) {
+            Ok(c) => c,
+            Err(_) => return reject(assoc, AcseServiceUser::NO_REASON_GIVEN, None, out),
+        };
+        assoc.stoc = Some(stoc);
+        assoc.state = State::AwaitingHls;
+        let stoc_bytes: &[u8] = assoc.stoc.as_ref().map_or(&[], Challenge::as_bytes);
+        let aare = association::authenticate_aare(aare, expected, stoc_bytes, own_title.as_ref());
+        return emit(&aare, out).map(Some);
+    } else {
+        assoc.state = State::Associated;
+        match own_title.as_ref() {
+            Some(t) if assoc.config.ciphering => Aare {
+                responding_ap_title: Some(crate::apdu::Tlv::octet_string(t)),
+                ..aare
+            },
+            _ => aare,
+        }
+    };
+    emit(&aare, out).map(Some)
+}
+
+/// The longest InitiateRequest/-Response the server handles (with a 32-byte dedicated key).
+const INITIATE_MAX: usize = 64;
+
+fn release(assoc: &mut Association<'_>, request: &[u8], out: &mut [u8]) -> Result<Option<usize>> {
+    let ok = crate::apdu::Rlrq::parse(request).is_ok();
+    assoc.reset();
+    if !ok {
+        return exception(
+            out,
+            StateError::SERVICE_NOT_ALLOWED,
+            ExceptionServiceError::OTHER_REASON,
+        );
+    }
+    // RLRE with reason normal (0).
+    let rlre = Rlre {
+        reason: Some(crate::apdu::ReleaseResponseReason::NORMAL),
+        user_information: None,
+    };
+    emit(&rlre, out).map(Some)
+}
+
+// ---- services ------------------------------------------------------------------------------
+
+fn dispatch<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    came: Came,
+    apdu: &[u8],
+    app: &mut A,
+    out: &mut [u8],
+    limit: usize,
+) -> Result<Option<usize>> {
+    let parsed = match Apdu::parse(apdu) {
+        Ok(a) => a,
+        Err(Error::UnknownTag { .. }) => {
+            return exception(
+                out,
+                StateError::SERVICE_UNKNOWN,
+                ExceptionServiceError::SERVICE_NOT_SUPPORTED,
+            );
+        }
+        Err(_) => {
+            return exception(
+                out,
+                StateError::SERVICE_NOT_ALLOWED,
+                ExceptionServiceError::OTHER_REASON,
+            );
+        }
+    };
+    match assoc.state {
+        State::Associated => {}
+        State::AwaitingHls => {
+            if let Apdu::ActionRequest(request) = parsed
+                && let Some(f_stoc) = reply_to_hls_of(&request)
+            {
+                return hls_pass_4(assoc, came, &request, f_stoc, out);
+            }
+            return exception(
+                out,
+                StateError::SERVICE_NOT_ALLOWED,
+                ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+            );
+        }
+        State::Idle => {
+            return exception(
+                out,
+                StateError::SERVICE_NOT_ALLOWED,
+                ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+            );
+        }
+    }
+    let allowed = |bit: Conformance| assoc.conformance.0 & bit.0 != 0;
+    let out = match out.get_mut(..limit) {
+        Some(o) => o,
+        None => out,
+    };
+    match parsed {
+        Apdu::GetRequest(GetRequest::Normal {
+            invoke,
+            attribute,
+            access,
+        }) if allowed(Conformance::GET)
+            && (access.is_none() || allowed(Conformance::SELECTIVE_ACCESS)) =>
+        {
+            get_normal(assoc, ctx, app, invoke, attribute, access, out)
+        }
+        Apdu::GetRequest(GetRequest::Next {
+            invoke,
+            block_number,
+        }) if allowed(Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ) => {
+            get_next(assoc, ctx, app, invoke, block_number, out)
+        }
+        Apdu::GetRequest(GetRequest::WithList { invoke, attributes })
+            if allowed(Conformance::MULTIPLE_REFERENCES) && allowed(Conformance::GET) =>
+        {
+            get_with_list(assoc, ctx, app, invoke, &attributes, out)
+        }
+        Apdu::SetRequest(SetRequest::Normal {
+            invoke,
+            attribute,
+            access,
+            value,
+        }) if allowed(Conformance::SET) => {
+            let result = set_one(app, ctx, &attribute, access.as_ref(), &value);
+            emit(&SetResponse::Normal { invoke, result }, out).map(Some)
+        }
+        Apdu::SetRequest(SetRequest::WithList {
+            invoke,
+            attributes,
+            values,
+        }) if allowed(Conformance::SET) && allowed(Conformance::MULTIPLE_REFERENCES) => {
+            set_with_list(app, ctx, invoke, &attributes, &values, out)
+        }
+        Apdu::ActionRequest(ActionRequest::Normal {
+            invoke,
+            method,
+            parameters,
+        }) if allowed(Conformance::ACTION) => {
+            action_normal(assoc, ctx, app, invoke, &method, parameters.as_ref(), out)
+        }
+        Apdu::GetRequest(_) | Apdu::SetRequest(_) | Apdu::ActionRequest(_) => exception(
+            out,
+            StateError::SERVICE_NOT_ALLOWED,
+            ExceptionServiceError::SERVICE_NOT_SUPPORTED,
+        ),
+        _ => exception(
+            out,
+            StateError::SERVICE_UNKNOWN,
+            ExceptionServiceError::SERVICE_NOT_SUPPORTED,
+        ),
+    }
+}
+
+fn hls_pass_4(
+    assoc: &mut Association<'_>,
+    came: Came,
+    request: &ActionRequest<'_>,
+    f_stoc: &[u8],
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    let invoke = request.invoke();
+    let (Some(ctos), Some(stoc)) = (assoc.ctos.as_ref(), assoc.stoc.as_ref()) else {
+        assoc.reset();
+        return emit(&reply_to_hls_response(invoke, None), out).map(Some);
+    };
+    let (ctos, stoc) = (ctos.clone(), stoc.clone());
+    let response = match (assoc.config.authentication, assoc.config.security.as_mut()) {
+        (Authentication::HlsGmac, Some(security)) => match came {
+            Came::Clear => security.hls_gmac_verify(stoc.as_bytes(), ctos.as_bytes(), f_stoc),
+            Came::Ciphered { invocation_counter } => security.hls_gmac_verify_enveloped(
+                stoc.as_bytes(),
+                ctos.as_bytes(),
+                f_stoc,
+                invocation_counter,
+            ),
+        }
+        .and_then(|()| security.hls_gmac_respond(stoc.as_bytes(), ctos.as_bytes())),
+        (Authentication::Hls(secret), security) => {
+            let own = security.as_ref().map(|s| *s.own_title());
+            let peer = security.as_ref().and_then(|s| s.peer_title().copied());
+            match (own, peer) {
+                (Some(own_title), Some(peer_title)) => {
+                    let exchange = Exchange {
+                        own_title: &own_title,
+                        peer_title: &peer_title,
+                        own_challenge: stoc.as_bytes(),
+                        peer_challenge: ctos.as_bytes(),
+                    };
+                    secret
+                        .verify(&exchange, f_stoc)
+                        .and_then(|_| secret.respond(&exchange, 0))
+                }
+                _ => {
+                    // Mechanisms 3 and 4 use no system titles; give both sides an empty one.
+                    let none = crate::security::SystemTitle::new([0; 8]);
+                    let exchange = Exchange {
+                        own_title: &none,
+                        peer_title: &none,
+                        own_challenge: stoc.as_bytes(),
+                        peer_challenge: ctos.as_bytes(),
+                    };
+                    secret
+                        .verify(&exchange, f_stoc)
+                        .and_then(|_| secret.respond(&exchange, 0))
+                }
+            }
+        }
+        _ => Err(Error::AuthenticationFailed),
+    };
+    match response {
+        Ok(f_ctos) => {
+            assoc.state = State::Associated;
+            assoc.ctos = None;
+            assoc.stoc = None;
+            emit(&reply_to_hls_response(invoke, Some(f_ctos.as_bytes())), out).map(Some)
+        }
+        Err(_) => {
+            assoc.reset();
+            emit(&reply_to_hls_response(invoke, None), out).map(Some)
+        }
+    }
+}
+
+/// The access check before a read: `None` when allowed, else the result to answer.
+fn check_read<A: Application + ?Sized>(
+    app: &A,
+    ctx: &RequestContext,
+    attribute: &AttributeDescriptor,
+) -> Option<DataAccessResult> {
+    match app.attribute_access(ctx, attribute) {
+        Ok(access) if access.allows_read(ctx.authenticated) => None,
+        Ok(_) => Some(DataAccessResult::READ_WRITE_DENIED),
+        Err(result) => Some(result),
+    }
+}
+
+fn set_one<A: Application + ?Sized>(
+    app: &mut A,
+    ctx: &RequestContext,
+    attribute: &AttributeDescriptor,
+    access: Option<&SelectiveAccess<'_>>,
+    value: &Data<'_>,
+) -> DataAccessResult {
+    match app.attribute_access(ctx, attribute) {
+        Ok(a) if a.allows_write(ctx.authenticated) => {}
+        Ok(_) => return DataAccessResult::READ_WRITE_DENIED,
+        Err(result) => return result,
+    }
+    match app.set(ctx, attribute, access, value) {
+        Ok(()) => DataAccessResult::SUCCESS,
+        Err(result) => result,
+    }
+}
+
+fn get_normal<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    app: &mut A,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    attribute: AttributeDescriptor,
+    access: Option<SelectiveAccess<'_>>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    // A new GET ends a long GET in progress.
+    assoc.long_get = None;
+    assoc.carried = 0;
+    let error = |result: DataAccessResult, out: &mut [u8]| {
+        emit(
+            &crate::apdu::GetResponse::Normal {
+                invoke,
+                result: GetDataResult::Error(result),
+            },
+            out,
+        )
+        .map(Some)
+    };
+    if let Some(result) = check_read(app, ctx, &attribute) {
+        return error(result, out);
+    }
+    if out.len() < BLOCK_HEAD_MAX + 1 {
+        return Err(Error::BufferTooSmall {
+            needed: BLOCK_HEAD_MAX + 1,
+            available: out.len(),
+        });
+    }
+    let block_transfer = assoc.conformance.0 & Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ.0 != 0;
+    let (progress, len, carried) = {
+        let Some(region) = out.get_mut(BLOCK_HEAD_MAX..) else {
+            return error(DataAccessResult::OTHER_REASON, out);
+        };
+        let mut w = ValueWriter::new(region, 0, &mut assoc.carry, block_transfer);
+        let progress = match app.get(ctx, &attribute, access.as_ref(), None, &mut w) {
+            Ok(p) => p,
+            Err(result) => {
+                return error(result, out);
+            }
+        };
+        (progress, w.len, w.carried)
+    };
+    assoc.carried = carried;
+    if progress == Progress::Done && carried == 0 {
+        // GET-Response-Normal: C4 01 invoke 00 value.
+        out.copy_within(BLOCK_HEAD_MAX..BLOCK_HEAD_MAX + len, NORMAL_HEAD);
+        let head = [crate::apdu::GetResponse::TAG, 1, invoke.0, 0];
+        if let Some(dst) = out.get_mut(..NORMAL_HEAD) {
+            dst.copy_from_slice(&head);
+        }
+        return Ok(Some(NORMAL_HEAD + len));
+    }
+    if !block_transfer || (matches!(progress, Progress::More(_)) && len == 0) {
+        // Too large for one PDU without block transfer; or the application asked for another
+        // block without writing into this one.
+        assoc.carried = 0;
+        return error(DataAccessResult::OTHER_REASON, out);
+    }
+    // Block transfer: keep the selection for the next blocks.
+    let mut selection = [0u8; MAX_SELECTION_LEN];
+    let selection_len = match access {
+        None => 0,
+        Some(a) => {
+            let mut sink = crate::axdr::SliceSink::new(&mut selection);
+            if sink.put_u8(a.selector).is_err() || a.parameters.emit_to(&mut sink).is_err() {
+                assoc.carried = 0;
+                return error(DataAccessResult::OTHER_REASON, out);
+            }
+            sink.len()
+        }
+    };
+    let resume = match progress {
+        Progress::Done => None,
+        Progress::More(r) => Some(r),
+    };
+    assoc.long_get = Some(LongGet {
+        invoke,
+        attribute,
+        selection,
+        selection_len,
+        resume,
+        block: 1,
+    });
+    Ok(Some(block_response(invoke, false, 1, out, len)))
+}
+
+/// Moves `len` bytes of raw data from `out[BLOCK_HEAD_MAX..]` behind a
+/// GET-Response-With-Datablock head and returns the APDU's length.
+fn block_response(
+    invoke: crate::apdu::InvokeIdAndPriority,
+    last: bool,
+    block: u32,
+    out: &mut [u8],
+    len: usize,
+) -> usize {
+    let n = block.to_be_bytes();
+    let mut head = [0u8; BLOCK_HEAD_MAX];
+    let fixed = [
+        crate::apdu::GetResponse::TAG,
+        2,
+        invoke.0,
+        u8::from(last),
+        n[0],
+        n[1],
+        n[2],
+        n[3],
+        0,
+    ];
+    let head_len = fixed.len() + length_len(len);
+    if let Some(dst) = head.get_mut(..fixed.len()) {
+        dst.copy_from_slice(&fixed);
+    }
+    let mut sink = crate::axdr::SliceSink::new(head.get_mut(fixed.len()..).unwrap_or_default());
+    let written = put_length(&mut sink, len);
+    debug_assert!(written.is_ok(), "a length of at most 3 bytes fits");
+    out.copy_within(BLOCK_HEAD_MAX..BLOCK_HEAD_MAX + len, head_len);
+    if let (Some(dst), Some(src)) = (out.get_mut(..head_len), head.get(..head_len)) {
+        dst.copy_from_slice(src);
+    }
+    head_len + len
+}
+
+fn get_next<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    app: &mut A,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    block_number: u32,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    let refuse = |result: DataAccessResult, block: u32, out: &mut [u8]| {
+        emit(
+            &crate::apdu::GetResponse::WithDataBlock {
+                invoke,
+                last_block: true,
+                block_number: block,
+                result: crate::apdu::BlockResult::Error(result),
+            },
+            out,
+        )
+        .map(Some)
+    };
+    let Some(mut long) = assoc.long_get else {
+        return refuse(DataAccessResult::NO_LONG_GET_IN_PROGRESS, block_number, out);
+    };
+    if block_number != long.block {
+        assoc.long_get = None;
+        assoc.carried = 0;
+        return refuse(
+            DataAccessResult::DATA_BLOCK_NUMBER_INVALID,
+            block_number,
+            out,
+        );
+    }
+    if out.len() < BLOCK_HEAD_MAX + 1 {
+        return Err(Error::BufferTooSmall {
+            needed: BLOCK_HEAD_MAX + 1,
+            available: out.len(),
+        });
+    }
+    let next = long.block.saturating_add(1);
+    let (len, carried, resume) = {
+        let Some(region) = out.get_mut(BLOCK_HEAD_MAX..) else {
+            return refuse(DataAccessResult::OTHER_REASON, next, out);
+        };
+        // The carry of the last block opens this one; what does not fit stays carried.
+        let pending = assoc.carried;
+        let take = pending.min(region.len());
+        if let (Some(dst), Some(src)) = (region.get_mut(..take), assoc.carry.get(..take)) {
+            dst.copy_from_slice(src);
+        }
+        assoc.carry.copy_within(take..pending, 0);
+        let still = pending - take;
+        let mut w = ValueWriter::new(region, take, &mut assoc.carry, true);
+        w.carried = still;
+        let mut resume = long.resume;
+        if let Some(point) = resume
+            && !w.is_full()
+        {
+            let selection = match long.selection.get(..long.selection_len) {
+                Some(s) if !s.is_empty() => parse_selection(s),
+                _ => None,
+            };
+            match app.get(
+                ctx,
+                &long.attribute,
+                selection.as_ref(),
+                Some(point),
+                &mut w,
+            ) {
+                Ok(Progress::Done) => resume = None,
+                Ok(Progress::More(r)) => resume = Some(r),
+                Err(result) => {
+                    assoc.long_get = None;
+                    assoc.carried = 0;
+                    return refuse(result, next, out);
+                }
+            }
+        }
+        (w.len, w.carried, resume)
+    };
+    if resume.is_some() && len == 0 {
+        assoc.long_get = None;
+        assoc.carried = 0;
+        return refuse(DataAccessResult::OTHER_REASON, next, out);
+    }
+    assoc.carried = carried;
+    long.resume = resume;
+    long.block = next;
+    long.invoke = invoke;
+    let last = resume.is_none() && carried == 0;
+    assoc.long_get = if last { None } else { Some(long) };
+    Ok(Some(block_response(invoke, last, next, out, len)))
+}
+
+fn parse_selection(bytes: &[u8]) -> Option<SelectiveAccess<'_>> {
+    let (&selector, rest) = bytes.split_first()?;
+    let parameters = Data::parse_with(rest, &Limits::DEFAULT).ok()?;
+    Some(SelectiveAccess {
+        selector,
+        parameters,
+    })
+}
+
+fn get_with_list<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    app: &mut A,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    attributes: &crate::apdu::List<'_, crate::apdu::AttributeWithSelection<'_>>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    assoc.long_get = None;
+    assoc.carried = 0;
+    // C4 03 invoke count { 00 value | 01 result }*: written in place; each value must fit
+    // what is left of the PDU (the results of one with-list answer are not sent in blocks).
+    let count = attributes.len();
+    let mut head = crate::axdr::SliceSink::new(out);
+    head.put(&[crate::apdu::GetResponse::TAG, 3, invoke.0])?;
+    put_length(&mut head, count)?;
+    let mut pos = head.len();
+    for item in attributes.iter() {
+        let denied = check_read(app, ctx, &item.attribute);
+        let result = match denied {
+            Some(result) => Err(result),
+            None => {
+                let Some(region) = out.get_mut(pos + 1..) else {
+                    return Err(Error::BufferTooSmall {
+                        needed: pos + 2,
+                        available: out.len(),
+                    });
+                };
+                let mut w = ValueWriter::new(region, 0, &mut assoc.carry, false);
+                match app.get(ctx, &item.attribute, item.access.as_ref(), None, &mut w) {
+                    Ok(Progress::Done) => Ok(w.len),
+                    // Too large for what is left of the PDU.
+                    Ok(Progress::More(_)) => Err(DataAccessResult::OTHER_REASON),
+                    Err(result) => Err(result),
+                }
+            }
+        };
+        match result {
+            Ok(len) => {
+                if let Some(b) = out.get_mut(pos) {
+                    *b = 0;
+                }
+                pos += 1 + len;
+            }
+            Err(result) => {
+                let Some(dst) = out.get_mut(pos..pos + 2) else {
+                    return Err(Error::BufferTooSmall {
+                        needed: pos + 2,
+                        available: out.len(),
+                    });
+                };
+                dst.copy_from_slice(&[1, result.0]);
+                pos += 2;
+            }
+        }
+    }
+    Ok(Some(pos))
+}
+
+fn set_with_list<A: Application + ?Sized>(
+    app: &mut A,
+    ctx: &RequestContext,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    attributes: &crate::apdu::List<'_, crate::apdu::AttributeWithSelection<'_>>,
+    values: &crate::apdu::List<'_, Data<'_>>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    // C5 05 invoke count { result }*
+    let mut sink = crate::axdr::SliceSink::new(out);
+    sink.put(&[SetResponse::TAG, 5, invoke.0])?;
+    put_length(&mut sink, attributes.len())?;
+    for (i, item) in attributes.iter().enumerate() {
+        let result = match values.get(i) {
+            Some(value) => set_one(app, ctx, &item.attribute, item.access.as_ref(), &value),
+            None => DataAccessResult::TYPE_UNMATCHED,
+        };
+        sink.put_u8(result.0)?;
+    }
+    Ok(Some(sink.len()))
+}
+
+fn action_normal<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    app: &mut A,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    method: &MethodDescriptor,
+    parameters: Option<&Data<'_>>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    let answer = |result: ActionResult, out: &mut [u8]| {
+        emit(
+            &ActionResponse::Normal {
+                invoke,
+                response: ActionResponseItem {
+                    result,
+                    return_parameters: None,
+                },
+            },
+            out,
+        )
+        .map(Some)
+    };
+    match app.method_access(ctx, method) {
+        Ok(access) if access.allows(ctx.authenticated) => {}
+        Ok(_) => return answer(ActionResult::READ_WRITE_DENIED, out),
+        Err(result) => return answer(result, out),
+    }
+    // C7 01 invoke result 01 00 value: the return parameters are written at offset 6.
+    const HEAD: usize = 6;
+    let (outcome, len) = {
+        let Some(region) = out.get_mut(HEAD..) else {
+            return Err(Error::BufferTooSmall {
+                needed: HEAD + 1,
+                available: out.len(),
+            });
+        };
+        let mut w = ValueWriter::new(region, 0, &mut assoc.carry, false);
+        let outcome = app.action(ctx, method, parameters, &mut w);
+        (outcome, w.len)
+    };
+    match outcome {
+        Ok(ActionOutcome::Done) => answer(ActionResult::SUCCESS, out),
+        Ok(ActionOutcome::WithData) => {
+            let head = [
+                ActionResponse::TAG,
+                1,
+                invoke.0,
+                ActionResult::SUCCESS.0,
+                1,
+                0,
+            ];
+            if let Some(dst) = out.get_mut(..HEAD) {
+                dst.copy_from_slice(&head);
+            }
+            Ok(Some(HEAD + len))
+        }
+        Err(result) => answer(result, out),
+    }
+}
+
+#[cfg(test)]
+mod tests;
