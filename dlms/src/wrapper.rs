@@ -501,6 +501,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> WrapperStream<B> {
         self.skipping = 0;
     }
 
+    /// The buffer, for a transport that shares it with its transmit half.
+    pub(crate) fn buffer_mut(&mut self) -> &mut B {
+        &mut self.buf
+    }
+
+    /// The PDU the last [`poll`](Self::poll) returned, while it is still buffered (until the
+    /// next `poll` or [`reset`](Self::reset)).
+    pub fn last_pdu(&self) -> Option<WrapperRepr<'_>> {
+        if self.release == 0 {
+            return None;
+        }
+        let bytes = self.buf.as_ref().get(..self.release)?;
+        let pdu = WrapperPdu::new_unchecked(bytes);
+        Some(WrapperRepr {
+            source_wport: pdu.source_wport(),
+            destination_wport: pdu.destination_wport(),
+            apdu: bytes.get(HEADER_LEN..)?,
+        })
+    }
+
     /// Takes bytes from the front of `input`; returns the next PDU or discard, or `None` when
     /// `input` is used up.
     pub fn poll<'s>(&'s mut self, input: &mut &[u8]) -> Option<WrapperEvent<'s>> {

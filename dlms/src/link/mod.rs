@@ -133,10 +133,12 @@ mod client;
 mod engine;
 mod server;
 mod time;
+mod transport;
 
 pub use client::{ClientConfig, ClientState, HdlcClient};
 pub use server::{HdlcServer, ServerConfig, ServerState};
 pub use time::{Duration, Instant};
+pub use transport::{Transport, WrapperLink, WrapperMode};
 
 use crate::Error;
 use crate::hdlc::{Address, FrameType, FrmrInfo, HdlcParameters, Llc};

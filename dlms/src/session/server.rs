@@ -101,6 +101,7 @@ use crate::apdu::{
     StateError, UserInformation, plain_tag_of,
 };
 use crate::axdr::{Data, Encode, Limits, Sink, length_len, put_length};
+use crate::link::{Instant, LinkEvent, Transport};
 use crate::security::association::{self, reply_to_hls_of, reply_to_hls_response};
 use crate::security::{
     Challenge, Ciphering, EnvelopeKind, Exchange, SecurityContext, SecurityControl,
@@ -582,6 +583,8 @@ impl<'c> Association<'c> {
 pub struct Server<'c, const N: usize> {
     config: ServerConfig,
     associations: [Association<'c>; N],
+    /// The client SAP of the last APDU [`Server::serve`] handled (for a link that goes down).
+    link_sap: Option<u16>,
 }
 
 impl<const N: usize> core::fmt::Debug for Server<'_, N> {
@@ -612,7 +615,98 @@ impl<'c, const N: usize> Server<'c, N> {
         Server {
             config,
             associations: associations.map(Association::new),
+            link_sap: None,
         }
+    }
+
+    /// Runs the server over a link: hands every APDU the link delivered to
+    /// [`handle_apdu`](Self::handle_apdu) and gives the answers to the link. Call it after
+    /// each [`Transport::handle_input`] and before [`Transport::poll_transmit`]. Returns how
+    /// many requests were handled.
+    ///
+    /// `request` and `response` are the session's buffers, each at least the server's and the
+    /// client's maximum PDU (an APDU longer than `request` is answered with `pdu-too-long`).
+    /// A link that connects or goes down ends the association of its client; an APDU the link
+    /// could not take whole ([`LinkEvent::ApduTooLong`]) is answered with exception-response
+    /// `pdu-too-long`. While the link is still sending the last answer, requests wait in the
+    /// link.
+    ///
+    /// # Errors
+    /// The link's errors when it refuses an answer ([`Error::ApduTooLong`] for an answer
+    /// longer than its transmit buffer); [`Error::BufferTooSmall`] from `handle_apdu`.
+    pub fn serve<T, A, R>(
+        &mut self,
+        link: &mut T,
+        app: &mut A,
+        rng: &mut R,
+        request: &mut [u8],
+        response: &mut [u8],
+        now: Instant,
+    ) -> Result<usize>
+    where
+        T: Transport + ?Sized,
+        A: Application + ?Sized,
+        R: CryptoRng + ?Sized,
+    {
+        let mut handled = 0;
+        while link.can_send() {
+            let Some(event) = link.poll_event() else {
+                break;
+            };
+            let answer = match event {
+                LinkEvent::Apdu(apdu) => {
+                    let len = apdu.len();
+                    match request.get_mut(..len) {
+                        Some(dst) => {
+                            dst.copy_from_slice(apdu);
+                            Some(len)
+                        }
+                        None => None,
+                    }
+                    .ok_or(len)
+                }
+                LinkEvent::ApduTooLong { len, .. } => Err(len),
+                LinkEvent::Connected { peer, .. } => {
+                    self.link_lost(peer.upper());
+                    continue;
+                }
+                LinkEvent::Disconnected { .. } => {
+                    if let Some(sap) = self.link_sap.take() {
+                        self.link_lost(sap);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let Some(sap) = link.peer_sap() else {
+                continue;
+            };
+            self.link_sap = Some(sap);
+            let n = match answer {
+                Ok(len) => {
+                    handled += 1;
+                    let Some(req) = request.get_mut(..len) else {
+                        continue;
+                    };
+                    self.handle_apdu(sap, req, app, rng, response)?
+                }
+                Err(_) => exception(
+                    response,
+                    StateError::SERVICE_NOT_ALLOWED,
+                    ExceptionServiceError::PDU_TOO_LONG,
+                )?,
+            };
+            if let Some(n) = n {
+                let Some(bytes) = response.get(..n) else {
+                    continue;
+                };
+                match link.send(bytes, now) {
+                    Ok(()) | Err(Error::NotConnected) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(handled)
     }
 
     /// Whether the association of `client_sap` is established (and, for HLS, authenticated).
