@@ -1876,3 +1876,5 @@ impl VecCollector {
     }
 }
 
+#[cfg(test)]
+mod tests;
