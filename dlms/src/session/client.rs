@@ -1061,7 +1061,7 @@ impl<'a> Client<'a> {
         if access.is_some() {
             self.require(Conformance::SELECTIVE_ACCESS, "selective-access")?;
         }
-        let data = Data::parse_all(value)?;
+        let data = Data::parse(value)?;
         let invoke = self.take_invoke();
         let normal = SetRequest::Normal {
             invoke,
@@ -1836,9 +1836,9 @@ impl<'c> BlockCollector<'c> {
     /// The value the blocks encode.
     ///
     /// # Errors
-    /// The errors of [`Data::parse_all`] (an incomplete or malformed encoding).
+    /// The errors of [`Data::parse`] (an incomplete or malformed encoding).
     pub fn value(&self) -> Result<Data<'_>, Error> {
-        Data::parse_all(self.bytes())
+        Data::parse(self.bytes())
     }
 
     /// Empties the collector for the next transfer.
@@ -1862,9 +1862,9 @@ impl VecCollector {
     /// The value the blocks encode.
     ///
     /// # Errors
-    /// The errors of [`Data::parse_all`].
+    /// The errors of [`Data::parse`].
     pub fn value(&self) -> Result<Data<'_>, Error> {
-        Data::parse_all(&self.0)
+        Data::parse(&self.0)
     }
 
     /// The value, owned.
