@@ -531,6 +531,8 @@ pub struct Client<'a> {
     stoc: Option<Challenge>,
     next_invoke: u8,
     pending: Option<Pending>,
+    /// The invocation counter of the ciphered APDU being handled (`None`: it came in clear).
+    envelope_counter: Option<u32>,
 }
 
 impl fmt::Debug for Client<'_> {
@@ -598,6 +600,7 @@ impl<'a> Client<'a> {
             ctos: None,
             stoc: None,
             pending: None,
+            envelope_counter: None,
         })
     }
 
@@ -1273,9 +1276,12 @@ impl<'a> Client<'a> {
             }
             _ => {}
         }
+        self.envelope_counter = None;
         let (plain, protected): (&'b [u8], bool) = if is_ciphered(tag) {
             let security = self.security.as_mut().ok_or_else(no_context)?;
-            (security.unprotect_apdu(apdu)?.plaintext, true)
+            let unprotected = security.unprotect_apdu(apdu)?;
+            self.envelope_counter = Some(unprotected.invocation_counter);
+            (unprotected.plaintext, true)
         } else {
             (apdu, false)
         };
@@ -1560,11 +1566,21 @@ impl<'a> Client<'a> {
         };
         let verified = match (self.ctos.as_ref(), self.stoc.as_ref()) {
             (Some(ctos), Some(stoc)) => match self.config.authentication {
-                Authentication::HlsGmac => match self.security.as_mut() {
-                    Some(s) => s
+                // In a ciphered association f(CtoS) comes inside the protected response, whose
+                // counter the server took after the one in f(CtoS).
+                Authentication::HlsGmac => match (self.security.as_mut(), self.envelope_counter) {
+                    (Some(s), None) => s
                         .hls_gmac_verify(ctos.as_bytes(), stoc.as_bytes(), f_ctos)
                         .is_ok(),
-                    None => false,
+                    (Some(s), Some(envelope)) => s
+                        .hls_gmac_verify_enveloped(
+                            ctos.as_bytes(),
+                            stoc.as_bytes(),
+                            f_ctos,
+                            envelope,
+                        )
+                        .is_ok(),
+                    (None, _) => false,
                 },
                 Authentication::Hls(secret) => {
                     let (own, peer) = self.titles();
