@@ -6,8 +6,8 @@
 //!   10,000-row load profile by GET block transfer (every row, in order), the same profile
 //!   with selective access by range (on its clock column) and by entry, release;
 //! - a client with LLS (SAP 2): SET (and a SET outside the meter's range refused), a
-//!   management attribute refused with read-write-denied, a wrong password rejected with its
-//!   diagnostic;
+//!   3,000-byte value by SET with data blocks, a management attribute refused with
+//!   read-write-denied, a wrong password rejected with its diagnostic;
 //! - the management client (SAP 1): HLS-GMAC with suite-0 ciphering, an authenticated read,
 //!   ACTION with return parameters, a replayed ciphered request rejected with
 //!   invocation-counter-error, a malformed request answered with exception-response while the
@@ -150,6 +150,8 @@ const DEVICE_KEY_ID: ObisCode = ObisCode::new(0, 0, 96, 1, 0, 255);
 const SETTING: ObisCode = ObisCode::new(0, 0, 96, 3, 10, 255);
 const LOAD_PROFILE: ObisCode = ObisCode::new(1, 0, 99, 1, 0, 255);
 const SCRIPTS: ObisCode = ObisCode::new(0, 0, 10, 0, 0, 255);
+/// A large writable attribute (a tariff description, say), for SET with data blocks.
+const NOTE: ObisCode = ObisCode::new(0, 0, 96, 90, 0, 255);
 const ROWS: u32 = 10_000;
 
 /// The date-time of profile row `i` (15-minute periods from 2026-01-01 00:00): year, month,
@@ -205,6 +207,8 @@ fn export(i: u32) -> u32 {
 struct Meter {
     setting: u16,
     scripts_run: u32,
+    /// The note written last: its length and byte sum.
+    note: (usize, u64),
 }
 
 /// The rows (1-based, inclusive) a selection picks: by range on the clock column (selector 1)
@@ -261,7 +265,7 @@ impl Application for Meter {
         let class = match a.instance_id {
             CLOCK => 8,
             ENERGY_IMPORT | ENERGY_EXPORT => 3,
-            DEVICE_KEY_ID | SETTING => 1,
+            DEVICE_KEY_ID | SETTING | NOTE => 1,
             LOAD_PROFILE => 7,
             _ => return Err(DataAccessResult::OBJECT_UNDEFINED),
         };
@@ -272,7 +276,8 @@ impl Application for Meter {
             (_, 1) => AttributeAccess::Read,
             (DEVICE_KEY_ID, 2) if ctx.client_sap == 1 => AttributeAccess::AuthenticatedRead,
             (DEVICE_KEY_ID, 2) => AttributeAccess::NoAccess,
-            (SETTING, 2) if ctx.client_sap == 16 => AttributeAccess::Read,
+            (SETTING | NOTE, 2) if ctx.client_sap == 16 => AttributeAccess::Read,
+            (NOTE, 2) => AttributeAccess::ReadWrite,
             (SETTING, 2) => AttributeAccess::ReadWrite,
             (_, 2) => AttributeAccess::Read,
             _ => return Err(DataAccessResult::SCOPE_OF_ACCESS_VIOLATED),
@@ -356,6 +361,10 @@ impl Application for Meter {
                 Ok(())
             }
             (SETTING, Data::LongUnsigned(_)) => Err(DataAccessResult::OTHER_REASON),
+            (NOTE, Data::OctetString(v)) => {
+                self.note = (v.len(), v.iter().map(|&b| u64::from(b)).sum());
+                Ok(())
+            }
             _ => Err(DataAccessResult::TYPE_UNMATCHED),
         }
     }
@@ -408,12 +417,16 @@ const SERVICES: Conformance = Conformance(
         | Conformance::MULTIPLE_REFERENCES.0,
 );
 
-fn meter_sessions(password: &[u8]) -> Server<'_, 3> {
+const WITH_SET_BLOCKS: Conformance =
+    Conformance(SERVICES.0 | Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0);
+
+fn meter_sessions(password: &'static [u8]) -> Server<'static, 3> {
     Server::new(
         ServerConfig::new(1024),
         [
             AssociationConfig::new(16, Authentication::None, SERVICES),
-            AssociationConfig::new(2, Authentication::Lls { password }, SERVICES),
+            AssociationConfig::new(2, Authentication::Lls { password }, WITH_SET_BLOCKS)
+                .with_set_buffer(Box::leak(vec![0u8; 4096].into_boxed_slice())),
             AssociationConfig::new(1, Authentication::HlsGmac, SERVICES)
                 .ciphered(security(METER_TITLE)),
         ],
@@ -445,6 +458,7 @@ impl<S: Transport> Wire<S> {
             meter: Meter {
                 setting: 5,
                 scripts_run: 0,
+                note: (0, 0),
             },
             rng: Rng(seed),
             faults,
@@ -887,6 +901,7 @@ fn lls_client<L: ClientLinks, S: Transport>(links: &mut L, wire: &mut Wire<S>) {
         password: b"12345678",
     });
     config.timeout = Duration::from_secs(3600);
+    config.conformance = WITH_SET_BLOCKS;
     let mut head = Head {
         session: Client::new(config, None).unwrap(),
         link: links.open(wire, 2),
@@ -935,6 +950,40 @@ fn lls_client<L: ClientLinks, S: Transport>(links: &mut L, wire: &mut Wire<S>) {
         head.get(wire, AttributeDescriptor::new(1, SETTING, 2))
             .unwrap(),
         Data::LongUnsigned(300).to_vec().unwrap()
+    );
+    // A value larger than the server's receive PDU (1,024 bytes): SET with data blocks.
+    let note: Vec<u8> = (0..3000u32).map(|i| (i * 7) as u8).collect();
+    let encoded = Data::OctetString(&note).to_vec().unwrap();
+    let mut n = head
+        .session
+        .set(
+            wire.now,
+            AttributeDescriptor::new(1, NOTE, 2),
+            None,
+            &encoded,
+            &mut head.out,
+        )
+        .unwrap();
+    let mut blocks = 0;
+    loop {
+        blocks += 1;
+        let done = head.round(wire, n, |_, e| match e {
+            Ok(Event::SetBlockAccepted { .. }) => false,
+            Ok(Event::Set { .. }) => true,
+            other => panic!("{other:?}"),
+        });
+        if done {
+            break;
+        }
+        n = head
+            .session
+            .next_set_block(wire.now, &encoded, &mut head.out)
+            .unwrap();
+    }
+    assert!(blocks >= 3, "{blocks} blocks");
+    assert_eq!(
+        wire.meter.note,
+        (3000, note.iter().map(|&b| u64::from(b)).sum())
     );
     // The management attribute is not for this client.
     match head.get(wire, AttributeDescriptor::new(1, DEVICE_KEY_ID, 2)) {

@@ -1477,6 +1477,13 @@ impl<'a> Client<'a> {
         };
         match response {
             SetResponse::Normal { result, .. } if sent == 0 => check(result),
+            // A server that refuses a SET with blocks part-way (access, a block out of order, a
+            // value too long for it) answers with the last-datablock response and the error.
+            SetResponse::LastDataBlock { result, .. } | SetResponse::Normal { result, .. }
+                if sent != 0 && result != DataAccessResult::SUCCESS =>
+            {
+                check(result)
+            }
             SetResponse::DataBlock { block_number, .. } if sent != 0 && offset < total => {
                 if block_number != sent {
                     return Err(ClientError::BlockNumber {

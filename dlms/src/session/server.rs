@@ -26,9 +26,13 @@
 //!
 //! Nothing here allocates; the server's size is fixed at compile time by `N`.
 //!
-//! Not yet here: short-name referencing, general block transfer inside a session, SET and
-//! ACTION with data blocks (they are not offered in the AARE, so a client does not send them),
-//! pushes sent from the server.
+//! - SET with data blocks (SET-Request-With-First-Datablock / -With-Datablock), into a buffer
+//!   the association is given ([`AssociationConfig::with_set_buffer`]); the value is decoded
+//!   and handed to [`Application::set`] once the last block is in.
+//!
+//! Not yet here: short-name referencing, general block transfer inside a session, ACTION with
+//! data blocks and SET with-list in blocks (they are not offered in the AARE, so a client does
+//! not send them), pushes sent from the server.
 //!
 //! ```
 //! use dlms::apdu::{AttributeDescriptor, Conformance, DataAccessResult, MethodDescriptor,
@@ -437,6 +441,9 @@ pub struct AssociationConfig<'c> {
     pub conformance: Conformance,
     /// Keys, system titles and counters: needed for ciphering and for HLS-GMAC.
     pub security: Option<SecurityContext>,
+    /// Where a value sent with SET-Request-With-Datablock is put together; its length bounds
+    /// the value. Without it, block transfer with SET is not offered.
+    pub set_buffer: Option<&'c mut [u8]>,
 }
 
 impl core::fmt::Debug for AssociationConfig<'_> {
@@ -447,6 +454,7 @@ impl core::fmt::Debug for AssociationConfig<'_> {
             .field("ciphering", &self.ciphering)
             .field("conformance", &self.conformance)
             .field("security", &self.security.is_some())
+            .field("set_buffer", &self.set_buffer.as_ref().map(|b| b.len()))
             .finish()
     }
 }
@@ -465,6 +473,7 @@ impl<'c> AssociationConfig<'c> {
             ciphering: false,
             conformance,
             security: None,
+            set_buffer: None,
         }
     }
 
@@ -473,6 +482,14 @@ impl<'c> AssociationConfig<'c> {
     pub fn ciphered(mut self, security: SecurityContext) -> Self {
         self.ciphering = true;
         self.security = Some(security);
+        self
+    }
+
+    /// The same, taking values written with SET-Request-With-Datablock into `buffer` (which
+    /// bounds their encoded length); offers block transfer with SET.
+    #[must_use]
+    pub fn with_set_buffer(mut self, buffer: &'c mut [u8]) -> Self {
+        self.set_buffer = Some(buffer);
         self
     }
 
@@ -508,6 +525,18 @@ struct LongGet {
     block: u32,
 }
 
+/// A SET arriving in blocks.
+#[derive(Debug, Clone, Copy)]
+struct LongSet {
+    attribute: AttributeDescriptor,
+    selection: [u8; MAX_SELECTION_LEN],
+    selection_len: usize,
+    /// The last block received.
+    block: u32,
+    /// Bytes of the value received so far (in the association's set buffer).
+    len: usize,
+}
+
 /// How a request came, for the answer.
 #[derive(Debug, Clone, Copy)]
 struct Protection {
@@ -534,6 +563,7 @@ struct Association<'c> {
     ctos: Option<Challenge>,
     stoc: Option<Challenge>,
     long_get: Option<LongGet>,
+    long_set: Option<LongSet>,
     carry: [u8; CARRY_LEN],
     carried: usize,
 }
@@ -548,6 +578,7 @@ impl<'c> Association<'c> {
             ctos: None,
             stoc: None,
             long_get: None,
+            long_set: None,
             carry: [0; CARRY_LEN],
             carried: 0,
         }
@@ -560,6 +591,7 @@ impl<'c> Association<'c> {
         self.ctos = None;
         self.stoc = None;
         self.long_get = None;
+        self.long_set = None;
         self.carried = 0;
     }
 
@@ -606,6 +638,7 @@ impl<'c, const N: usize> Server<'c, N> {
             | Conformance::ACTION.0
             | Conformance::SELECTIVE_ACCESS.0
             | Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ.0
+            | Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0
             | Conformance::MULTIPLE_REFERENCES.0,
     );
 
@@ -1126,7 +1159,10 @@ fn associate<R: CryptoRng + ?Sized>(
             out,
         );
     }
-    let offered = Conformance(assoc.config.conformance.0 & Server::<'_, 0>::SERVICES.0);
+    let mut offered = Conformance(assoc.config.conformance.0 & Server::<'_, 0>::SERVICES.0);
+    if assoc.config.set_buffer.is_none() {
+        offered.0 &= !Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0;
+    }
     let negotiated = Conformance(offered.0 & proposed.0);
     if negotiated.0 == 0 {
         // initiateError / initiate / incompatible-conformance
@@ -1330,6 +1366,22 @@ fn dispatch<A: Application + ?Sized>(
         }) if allowed(Conformance::SET) && allowed(Conformance::MULTIPLE_REFERENCES) => {
             set_with_list(app, ctx, invoke, &attributes, &values, out)
         }
+        Apdu::SetRequest(SetRequest::WithFirstDataBlock {
+            invoke,
+            attribute,
+            access,
+            block,
+        }) if allowed(Conformance::SET)
+            && allowed(Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE) =>
+        {
+            set_first_block(assoc, ctx, app, invoke, attribute, access, &block, out)
+        }
+        Apdu::SetRequest(SetRequest::WithDataBlock { invoke, block })
+            if allowed(Conformance::SET)
+                && allowed(Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE) =>
+        {
+            set_next_block(assoc, ctx, app, invoke, &block, out)
+        }
         Apdu::ActionRequest(ActionRequest::Normal {
             invoke,
             method,
@@ -1449,6 +1501,140 @@ fn set_one<A: Application + ?Sized>(
         Ok(()) => DataAccessResult::SUCCESS,
         Err(result) => result,
     }
+}
+
+/// The answer that ends a SET with blocks: SET-Response-Last-Datablock with `result`.
+fn set_done(
+    invoke: crate::apdu::InvokeIdAndPriority,
+    result: DataAccessResult,
+    block_number: u32,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    emit(
+        &SetResponse::LastDataBlock {
+            invoke,
+            result,
+            block_number,
+        },
+        out,
+    )
+    .map(Some)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn set_first_block<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    app: &mut A,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    attribute: AttributeDescriptor,
+    access: Option<SelectiveAccess<'_>>,
+    block: &crate::apdu::DataBlock<'_>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    assoc.long_set = None;
+    if block.block_number != 1 {
+        return set_done(
+            invoke,
+            DataAccessResult::DATA_BLOCK_NUMBER_INVALID,
+            block.block_number,
+            out,
+        );
+    }
+    match app.attribute_access(ctx, &attribute) {
+        Ok(a) if a.allows_write(ctx.authenticated) => {}
+        Ok(_) => return set_done(invoke, DataAccessResult::READ_WRITE_DENIED, 1, out),
+        Err(result) => return set_done(invoke, result, 1, out),
+    }
+    let mut selection = [0u8; MAX_SELECTION_LEN];
+    let selection_len = match access {
+        None => 0,
+        Some(a) => {
+            let mut sink = crate::axdr::SliceSink::new(&mut selection);
+            if sink.put_u8(a.selector).is_err() || a.parameters.emit_to(&mut sink).is_err() {
+                return set_done(invoke, DataAccessResult::OTHER_REASON, 1, out);
+            }
+            sink.len()
+        }
+    };
+    assoc.long_set = Some(LongSet {
+        attribute,
+        selection,
+        selection_len,
+        block: 0,
+        len: 0,
+    });
+    set_next_block(assoc, ctx, app, invoke, block, out)
+}
+
+fn set_next_block<A: Application + ?Sized>(
+    assoc: &mut Association<'_>,
+    ctx: &RequestContext,
+    app: &mut A,
+    invoke: crate::apdu::InvokeIdAndPriority,
+    block: &crate::apdu::DataBlock<'_>,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    let Some(mut long) = assoc.long_set.take() else {
+        return set_done(
+            invoke,
+            DataAccessResult::NO_LONG_SET_IN_PROGRESS,
+            block.block_number,
+            out,
+        );
+    };
+    if block.block_number != long.block.wrapping_add(1) {
+        return set_done(
+            invoke,
+            DataAccessResult::DATA_BLOCK_NUMBER_INVALID,
+            block.block_number,
+            out,
+        );
+    }
+    let Some(buffer) = assoc.config.set_buffer.as_deref_mut() else {
+        return set_done(
+            invoke,
+            DataAccessResult::LONG_SET_ABORTED,
+            block.block_number,
+            out,
+        );
+    };
+    let end = long.len + block.raw_data.len();
+    let Some(dst) = buffer.get_mut(long.len..end) else {
+        // The value does not fit what the meter takes.
+        return set_done(
+            invoke,
+            DataAccessResult::LONG_SET_ABORTED,
+            block.block_number,
+            out,
+        );
+    };
+    dst.copy_from_slice(block.raw_data);
+    long.len = end;
+    long.block = block.block_number;
+    if !block.last_block {
+        assoc.long_set = Some(long);
+        return emit(
+            &SetResponse::DataBlock {
+                invoke,
+                block_number: block.block_number,
+            },
+            out,
+        )
+        .map(Some);
+    }
+    let value_bytes: &[u8] = buffer.get(..long.len).unwrap_or_default();
+    let result = match Data::parse_with(value_bytes, &Limits::DEFAULT) {
+        Ok(value) => {
+            let selection = match long.selection.get(..long.selection_len) {
+                Some(s) if !s.is_empty() => parse_selection(s),
+                _ => None,
+            };
+            set_one(app, ctx, &long.attribute, selection.as_ref(), &value)
+        }
+        Err(_) => DataAccessResult::TYPE_UNMATCHED,
+    };
+    set_done(invoke, result, block.block_number, out)
 }
 
 fn get_normal<A: Application + ?Sized>(

@@ -613,7 +613,8 @@ fn initiate_errors_and_wrong_contexts() {
     );
     assert_eq!(
         accepted(&h.send(16, &aarq)).negotiated_conformance,
-        Server::<'_, 0>::SERVICES
+        Conformance(Server::<'_, 0>::SERVICES.0 & !Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0),
+        "without a set buffer, block transfer with SET is not offered"
     );
 }
 
@@ -1024,6 +1025,149 @@ fn hls_gmac_with_a_wrong_reply_is_refused() {
     // Only pass 3 is accepted before the association is authenticated.
     let request = client.protect(&get(AttributeDescriptor::new(3, ENERGY, 2), None));
     assert_eq!(h.send(1, &request)[..3], [0xD8, 0x01, 0x01]);
+}
+
+const WITH_SET_BLOCKS: Conformance =
+    Conformance(ALL.0 | Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0);
+
+#[test]
+fn set_with_data_blocks() {
+    let mut buffer = [0u8; 64];
+    let mut server: Server<'_, 1> = Server::new(
+        ServerConfig::new(1024),
+        [
+            AssociationConfig::new(16, Authentication::None, WITH_SET_BLOCKS)
+                .with_set_buffer(&mut buffer),
+        ],
+    );
+    let mut meter = Meter::new(0);
+    let mut rng = TestRng(3);
+    let mut out = [0u8; 256];
+    let aarq = aarq_bytes(
+        ApplicationContextName::LN_NO_CIPHERING,
+        UserInformation::InitiateRequest(InitiateRequest::new(WITH_SET_BLOCKS, 0x400)),
+    );
+    let mut a = aarq.clone();
+    let n = server
+        .handle_apdu(16, &mut a, &mut meter, &mut rng, &mut out)
+        .unwrap()
+        .unwrap();
+    let offered = accepted(&out[..n]).negotiated_conformance;
+    assert!(offered.0 & Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0 != 0);
+    let mut send = |server: &mut Server<'_, 1>, meter: &mut Meter, req: &[u8]| {
+        let mut r = req.to_vec();
+        let n = server
+            .handle_apdu(16, &mut r, meter, &mut rng, &mut out)
+            .unwrap()
+            .unwrap();
+        out[..n].to_vec()
+    };
+    let first = |last, raw: &'static [u8]| SetRequest::WithFirstDataBlock {
+        invoke: invoke(),
+        attribute: AttributeDescriptor::new(1, SETTING, 2),
+        access: None,
+        block: crate::apdu::DataBlock {
+            last_block: last,
+            block_number: 1,
+            raw_data: raw,
+        },
+    };
+    let next = |last, n, raw: &'static [u8]| SetRequest::WithDataBlock {
+        invoke: invoke(),
+        block: crate::apdu::DataBlock {
+            last_block: last,
+            block_number: n,
+            raw_data: raw,
+        },
+    };
+    let last = |result, block_number| {
+        SetResponse::LastDataBlock {
+            invoke: invoke(),
+            result,
+            block_number,
+        }
+        .to_vec()
+        .unwrap()
+    };
+    // long-unsigned 300 in two blocks: 12 01 | 2C
+    let r = send(
+        &mut server,
+        &mut meter,
+        &first(false, &[0x12, 0x01]).to_vec().unwrap(),
+    );
+    assert_eq!(
+        r,
+        SetResponse::DataBlock {
+            invoke: invoke(),
+            block_number: 1
+        }
+        .to_vec()
+        .unwrap()
+    );
+    let r = send(
+        &mut server,
+        &mut meter,
+        &next(true, 2, &[0x2C]).to_vec().unwrap(),
+    );
+    assert_eq!(r, last(DataAccessResult::SUCCESS, 2));
+    assert_eq!(meter.setting, 300);
+    // A block out of order aborts; a next block without a first one is refused.
+    send(
+        &mut server,
+        &mut meter,
+        &first(false, &[0x12]).to_vec().unwrap(),
+    );
+    let r = send(
+        &mut server,
+        &mut meter,
+        &next(true, 3, &[0x01, 0x2C]).to_vec().unwrap(),
+    );
+    assert_eq!(r, last(DataAccessResult::DATA_BLOCK_NUMBER_INVALID, 3));
+    let r = send(
+        &mut server,
+        &mut meter,
+        &next(true, 2, &[0x01]).to_vec().unwrap(),
+    );
+    assert_eq!(r, last(DataAccessResult::NO_LONG_SET_IN_PROGRESS, 2));
+    // Longer than the buffer: aborted, nothing set.
+    static BIG: [u8; 40] = [0x5A; 40];
+    send(
+        &mut server,
+        &mut meter,
+        &first(false, &BIG).to_vec().unwrap(),
+    );
+    let r = send(
+        &mut server,
+        &mut meter,
+        &next(true, 2, &BIG).to_vec().unwrap(),
+    );
+    assert_eq!(r, last(DataAccessResult::LONG_SET_ABORTED, 2));
+    assert_eq!(meter.setting, 300);
+    // A value that does not decode: type-unmatched.
+    send(
+        &mut server,
+        &mut meter,
+        &first(false, &[0x12]).to_vec().unwrap(),
+    );
+    let r = send(
+        &mut server,
+        &mut meter,
+        &next(true, 2, &[0x01, 0x2C, 0x00]).to_vec().unwrap(),
+    );
+    assert_eq!(r, last(DataAccessResult::TYPE_UNMATCHED, 2));
+    // Without write access the first block is refused at once.
+    let denied = SetRequest::WithFirstDataBlock {
+        invoke: invoke(),
+        attribute: AttributeDescriptor::new(3, ENERGY, 2),
+        access: None,
+        block: crate::apdu::DataBlock {
+            last_block: false,
+            block_number: 1,
+            raw_data: &[0x06],
+        },
+    };
+    let r = send(&mut server, &mut meter, &denied.to_vec().unwrap());
+    assert_eq!(r, last(DataAccessResult::READ_WRITE_DENIED, 1));
 }
 
 #[test]
