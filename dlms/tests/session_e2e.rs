@@ -417,6 +417,8 @@ const SERVICES: Conformance = Conformance(
         | Conformance::MULTIPLE_REFERENCES.0,
 );
 
+const WITH_GBT: Conformance = Conformance(SERVICES.0 | Conformance::GENERAL_BLOCK_TRANSFER.0);
+
 const WITH_SET_BLOCKS: Conformance =
     Conformance(SERVICES.0 | Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0);
 
@@ -424,7 +426,8 @@ fn meter_sessions(password: &'static [u8]) -> Server<'static, 3> {
     Server::new(
         ServerConfig::new(1024),
         [
-            AssociationConfig::new(16, Authentication::None, SERVICES),
+            AssociationConfig::new(16, Authentication::None, WITH_GBT)
+                .with_gbt_buffer(Box::leak(vec![0u8; 4 * 512].into_boxed_slice())),
             AssociationConfig::new(2, Authentication::Lls { password }, WITH_SET_BLOCKS)
                 .with_set_buffer(Box::leak(vec![0u8; 4096].into_boxed_slice())),
             AssociationConfig::new(1, Authentication::HlsGmac, SERVICES)
@@ -478,10 +481,22 @@ impl<S: Transport> Wire<S> {
         &mut self,
         client: &mut C,
         mut until: impl FnMut(&LinkEvent<'_>) -> bool,
-    ) -> Option<Vec<u8>> {
+    ) -> Vec<Vec<u8>> {
         let mut idle = 0;
         loop {
             let mut moved = false;
+            // A response in general block transfer goes on without new input.
+            self.requests += self
+                .server
+                .serve(
+                    &mut self.server_link,
+                    &mut self.meter,
+                    &mut self.rng,
+                    &mut self.request,
+                    &mut self.response,
+                    self.now,
+                )
+                .unwrap();
             let mut out = Vec::new();
             while let Some(n) = client.poll_transmit(&mut self.frame, self.now).unwrap() {
                 out.push(self.frame[..n].to_vec());
@@ -518,7 +533,7 @@ impl<S: Transport> Wire<S> {
             {
                 out.push(self.frame[..n].to_vec());
             }
-            let mut got = None;
+            let mut got = Vec::new();
             for f in &out {
                 moved = true;
                 for chunk in channel(f, &mut self.rng, &self.faults, &mut self.s2c) {
@@ -528,11 +543,8 @@ impl<S: Transport> Wire<S> {
                         rest = &rest[n..];
                         while let Some(e) = client.poll_event() {
                             match e {
-                                LinkEvent::Apdu(a) => {
-                                    assert!(got.is_none(), "one answer per request");
-                                    got = Some(a.to_vec());
-                                }
-                                e if until(&e) => return None,
+                                LinkEvent::Apdu(a) => got.push(a.to_vec()),
+                                e if until(&e) => return got,
                                 LinkEvent::Disconnected { reason } => {
                                     panic!("link lost: {reason:?}")
                                 }
@@ -545,7 +557,7 @@ impl<S: Transport> Wire<S> {
                     }
                 }
             }
-            if got.is_some() {
+            if !got.is_empty() {
                 return got;
             }
             if !moved {
@@ -567,7 +579,9 @@ impl<S: Transport> Wire<S> {
     /// Sends `apdu` and returns the answer.
     fn exchange<C: Transport>(&mut self, client: &mut C, apdu: &[u8]) -> Vec<u8> {
         client.send(apdu, self.now).unwrap();
-        self.pump(client, |_| false).expect("an answer")
+        let mut answers = self.pump(client, |_| false);
+        assert_eq!(answers.len(), 1, "one answer per request");
+        answers.remove(0)
     }
 }
 
@@ -709,6 +723,52 @@ impl<'a, L: Transport> Head<'a, L> {
                     n = self.session.next_block(wire.now, &mut self.out).unwrap();
                 }
                 other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    /// A GET answered in general block transfer: the whole encoded value and the number of
+    /// blocks. The server streams a window of blocks; the session acknowledges them.
+    fn get_gbt<S: Transport>(
+        &mut self,
+        wire: &mut Wire<S>,
+        a: AttributeDescriptor,
+        access: Option<SelectiveAccess<'_>>,
+    ) -> (Vec<u8>, u32) {
+        let n = self
+            .session
+            .get(wire.now, a, access, &mut self.out)
+            .unwrap();
+        assert_eq!(self.out[0], 0xE0, "the request goes in a GBT block");
+        self.link.send(&self.out[..n], wire.now).unwrap();
+        let mut queue = std::collections::VecDeque::new();
+        let mut value = Vec::new();
+        let mut blocks = 0;
+        loop {
+            if queue.is_empty() {
+                queue.extend(wire.pump(&mut self.link, |_| false));
+            }
+            let mut apdu = queue.pop_front().unwrap();
+            match self.session.handle_apdu(&mut apdu).unwrap() {
+                Event::Block { last, raw_data, .. } => {
+                    if !raw_data.is_empty() {
+                        blocks += 1;
+                    }
+                    value.extend_from_slice(raw_data);
+                    if last {
+                        assert!(queue.is_empty());
+                        return (value, blocks);
+                    }
+                }
+                Event::Value { value: v, .. } => return (v.to_vec().unwrap(), 1),
+                other => panic!("{other:?}"),
+            }
+            let n = self.session.next_block(wire.now, &mut self.out).unwrap();
+            if n > 0 {
+                self.link.send(&self.out[..n], wire.now).unwrap();
+            } else if queue.is_empty() {
+                // The server streams on; over HDLC it needs to be polled for the next block.
+                self.link.expect_more(wire.now).unwrap();
             }
         }
     }
@@ -876,6 +936,49 @@ fn public_client<L: ClientLinks, S: Transport>(links: &mut L, wire: &mut Wire<S>
             "{e:?}"
         );
     });
+    head.release(wire);
+    links.close(wire, head.link);
+}
+
+/// The public client reading the profile in general block transfer with a window of 4.
+fn gbt_client<L: ClientLinks, S: Transport>(links: &mut L, wire: &mut Wire<S>) {
+    let mut config = ClientConfig::new(Authentication::None);
+    config.max_receive_pdu_size = 512;
+    config.timeout = Duration::from_secs(3600);
+    config.conformance = WITH_GBT;
+    config.gbt_window = Some(4);
+    let mut head = Head {
+        session: Client::new(config, None).unwrap(),
+        link: links.open(wire, 16),
+        out: vec![0u8; 2048],
+    };
+    head.associate(wire).unwrap();
+    let (value, blocks) = head.get_gbt(wire, AttributeDescriptor::new(7, LOAD_PROFILE, 2), None);
+    assert!(blocks > 400, "{blocks} blocks");
+    check_rows(&value, 1, ROWS);
+    let entry = [
+        Data::DoubleLongUnsigned(4001),
+        Data::DoubleLongUnsigned(4500),
+        Data::LongUnsigned(1),
+        Data::LongUnsigned(0),
+    ];
+    let access = SelectiveAccess {
+        selector: 2,
+        parameters: Data::structure(&entry),
+    };
+    let (value, _) = head.get_gbt(
+        wire,
+        AttributeDescriptor::new(7, LOAD_PROFILE, 2),
+        Some(access),
+    );
+    check_rows(&value, 4001, 4500);
+    // A short answer comes in one block and is an ordinary response.
+    let (value, blocks) = head.get_gbt(wire, AttributeDescriptor::new(3, ENERGY_IMPORT, 2), None);
+    assert_eq!(blocks, 1);
+    assert_eq!(
+        value,
+        Data::DoubleLongUnsigned(import(ROWS)).to_vec().unwrap()
+    );
     head.release(wire);
     links.close(wire, head.link);
 }
@@ -1079,6 +1182,7 @@ fn sessions_over_hdlc_through_a_lossy_channel() {
         HdlcServer::new(scfg, vec![0u8; HdlcServer::<Vec<u8>>::storage_len(&scfg)]).unwrap();
     let mut wire = Wire::new(server_link, LOSSY, 0x5E55_0001);
     public_client(&mut HdlcLinks, &mut wire);
+    gbt_client(&mut HdlcLinks, &mut wire);
     lls_client(&mut HdlcLinks, &mut wire);
     management_client(&mut HdlcLinks, &mut wire);
     report("hdlc", &wire);
@@ -1100,8 +1204,119 @@ fn sessions_over_the_wrapper() {
     .unwrap();
     let mut wire = Wire::new(server_link, STREAM, 0x5E55_0002);
     public_client(&mut WrapperLinks, &mut wire);
+    gbt_client(&mut WrapperLinks, &mut wire);
     lls_client(&mut WrapperLinks, &mut wire);
     management_client(&mut WrapperLinks, &mut wire);
     report("wrapper", &wire);
     assert!(wire.c2s.split > 0);
+}
+
+/// General block transfer with lost blocks, as over UDP: the two sessions exchange APDUs
+/// directly and every 7th block of the meter is dropped. The client acknowledges the last
+/// block it has in sequence, the meter sends again from the one after, and the value arrives
+/// whole and in order.
+#[test]
+fn gbt_lost_blocks_are_sent_again() {
+    let mut server = meter_sessions(b"12345678");
+    let mut meter = Meter {
+        setting: 5,
+        scripts_run: 0,
+        note: (0, 0),
+    };
+    let mut rng = Rng(9);
+    let mut config = ClientConfig::new(Authentication::None);
+    config.max_receive_pdu_size = 256;
+    config.conformance = WITH_GBT;
+    config.gbt_window = Some(4);
+    let mut client = Client::new(config, None).unwrap();
+    let now = Instant::ZERO;
+    let mut out = vec![0u8; 2048];
+    let mut answer = vec![0u8; 2048];
+    let talk =
+        |server: &mut Server<'static, 3>, meter: &mut Meter, request: &[u8], answer: &mut [u8]| {
+            let mut r = request.to_vec();
+            server
+                .handle_apdu(16, &mut r, meter, &mut Rng(1), answer)
+                .unwrap()
+        };
+    let n = client.associate(now, &mut rng, &mut out).unwrap();
+    let m = talk(&mut server, &mut meter, &out[..n], &mut answer).unwrap();
+    assert!(matches!(
+        client.handle_apdu(&mut answer[..m]),
+        Ok(Event::Associated(_))
+    ));
+
+    let n = client
+        .get(
+            now,
+            AttributeDescriptor::new(7, LOAD_PROFILE, 2),
+            None,
+            &mut out,
+        )
+        .unwrap();
+    let mut inbox: Vec<Vec<u8>> = Vec::new();
+    let mut sent_blocks = 0u32;
+    let mut dropped = 0u32;
+    let mut deliver = |apdu: Vec<u8>, inbox: &mut Vec<Vec<u8>>| {
+        sent_blocks += 1;
+        if sent_blocks.is_multiple_of(7) {
+            dropped += 1;
+        } else {
+            inbox.push(apdu);
+        }
+    };
+    if let Some(m) = talk(&mut server, &mut meter, &out[..n], &mut answer) {
+        deliver(answer[..m].to_vec(), &mut inbox);
+    }
+    let mut value = Vec::new();
+    let mut rounds = 0;
+    let mut timeouts = 0;
+    loop {
+        rounds += 1;
+        assert!(rounds < 100_000, "no progress");
+        // The rest of the meter's window.
+        while let Some(m) = server.poll_gbt(16, &mut meter, &mut answer).unwrap() {
+            deliver(answer[..m].to_vec(), &mut inbox);
+        }
+        let mut last = false;
+        for mut apdu in std::mem::take(&mut inbox) {
+            match client.handle_apdu(&mut apdu).unwrap() {
+                Event::Block {
+                    last: l, raw_data, ..
+                } => {
+                    value.extend_from_slice(raw_data);
+                    last = l;
+                }
+                other => panic!("{other:?}"),
+            }
+            if last {
+                break;
+            }
+        }
+        if last {
+            break;
+        }
+        let mut n = client.next_block(now, &mut out).unwrap();
+        if n == 0 && inbox.is_empty() {
+            // Nothing comes (the block that ended the window was lost): the request timer
+            // runs out and the client asks again.
+            timeouts += 1;
+            let deadline = client.poll_timeout().expect("a request timer runs");
+            client.handle_timeout(deadline).unwrap();
+            n = client.next_block(deadline, &mut out).unwrap();
+            assert!(n > 0);
+        }
+        if n > 0
+            && let Some(m) = talk(&mut server, &mut meter, &out[..n], &mut answer)
+        {
+            deliver(answer[..m].to_vec(), &mut inbox);
+        }
+    }
+    println!("{sent_blocks} blocks sent, {dropped} dropped, {timeouts} timeouts");
+    assert!(dropped > 10, "{dropped} blocks dropped");
+    assert!(
+        timeouts > 0,
+        "a lost last block of a window was recovered by the timer"
+    );
+    check_rows(&value, 1, ROWS);
 }

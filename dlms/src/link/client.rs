@@ -240,6 +240,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcClient<B> {
         Ok(())
     }
 
+    /// Expects another APDU from the server without sending one: the client polls (RR with P)
+    /// until it arrives, as after [`HdlcClient::send`]. In normal response mode the server may
+    /// only transmit when polled, so a response that comes as several APDUs (general block
+    /// transfer streaming its blocks, IEC 62056-5-3) needs this after each one.
+    ///
+    /// # Errors
+    /// [`Error::NotConnected`] unless connected.
+    pub fn expect_more(&mut self, now: Instant) -> Result<()> {
+        let s = &mut self.inner;
+        if s.state != ClientState::Connected {
+            return Err(Error::NotConnected);
+        }
+        s.awaiting_response = true;
+        if !s.poll_outstanding {
+            s.need_poll = true;
+        }
+        s.last_activity = now;
+        Ok(())
+    }
+
     /// Feeds bytes received from the wire; returns how many were taken.
     ///
     /// Fewer than `bytes.len()` are taken when an APDU or push is waiting to be handed out:

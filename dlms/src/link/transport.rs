@@ -44,6 +44,18 @@ pub trait Transport {
     /// Runs the timers that are due.
     fn handle_timeout(&mut self, now: Instant);
 
+    /// Expects another APDU from the peer without sending one (a response that comes as
+    /// several APDUs, general block transfer streaming). A transport whose peer may only speak
+    /// when asked (the HDLC client in normal response mode) starts asking; the others need
+    /// nothing.
+    ///
+    /// # Errors
+    /// [`Error::NotConnected`] when the link is down.
+    fn expect_more(&mut self, now: Instant) -> Result<()> {
+        let _ = now;
+        Ok(())
+    }
+
     /// The peer's service access point: for a server, the client SAP of the association the
     /// APDUs belong to (the HDLC client address, or the wrapper source wPort of the last APDU
     /// received); for a client, the server's.
@@ -74,6 +86,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Transport for super::HdlcClient<B> {
     }
     fn peer_sap(&self) -> Option<u16> {
         Some(self.config().server.upper())
+    }
+    fn expect_more(&mut self, now: Instant) -> Result<()> {
+        super::HdlcClient::expect_more(self, now)
     }
 }
 

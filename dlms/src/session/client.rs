@@ -25,8 +25,15 @@
 //!   block transfer of GET ([`Event::Block`], [`Client::next_block`]; stream the blocks or
 //!   collect them with [`BlockCollector`]) and of SET ([`Client::set`] splits a value larger
 //!   than the server's maximum receive PDU size; [`Client::next_set_block`]).
+//! - General block transfer (IEC 62056-5-3, GBT) when [`ClientConfig::gbt_window`] is set and
+//!   the association negotiated it (in clear): each request goes in one GBT block, and a
+//!   long GET answer streams in blocks as [`Event::Block`]s of its value, a window at a time.
+//!   After each block, [`Client::next_block`] gives the acknowledgement to send when one is due
+//!   (0 bytes while the server streams on: over HDLC, call the link's `expect_more` so that it
+//!   polls); a block out of order makes the acknowledgement of the last one in sequence due,
+//!   and a timeout asks again ([`GBT_RETRIES`]), so that lost blocks are sent again.
 //! - Release (RLRQ/RLRE), pushes ([`Event::DataNotification`], [`Event::EventNotification`]),
-//!   general block transfer with [`reassemble_gbt`], and a timer per request
+//!   pushes in general block transfer with [`reassemble_gbt`], and a timer per request
 //!   ([`Client::poll_timeout`], [`Client::handle_timeout`]).
 //!
 //! The invocation counters live in the [`SecurityContext`] the client owns: persist them with
@@ -157,6 +164,11 @@ pub struct ClientConfig<'a> {
     pub challenge_len: usize,
     /// How long to wait for each response (default 10 s).
     pub timeout: Duration,
+    /// `Some(window)`: send requests in general block transfer (IEC 62056-5-3, GBT), taking up
+    /// to `window` blocks of a response before acknowledging them, when the association
+    /// negotiated general-block-transfer and is not ciphered; the server then answers in GBT.
+    /// `None` (default): the service-specific block transfer.
+    pub gbt_window: Option<u8>,
 }
 
 impl fmt::Debug for ClientConfig<'_> {
@@ -175,6 +187,7 @@ impl fmt::Debug for ClientConfig<'_> {
             .field("confirmed", &self.confirmed)
             .field("challenge_len", &self.challenge_len)
             .field("timeout", &self.timeout)
+            .field("gbt_window", &self.gbt_window)
             .finish()
     }
 }
@@ -198,9 +211,28 @@ impl<'a> ClientConfig<'a> {
             confirmed: true,
             challenge_len: 16,
             timeout: Duration::from_secs(10),
+            gbt_window: None,
         }
     }
 }
+
+/// A response arriving in general block transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct GbtRx {
+    /// The block expected next.
+    expected: u16,
+    /// Blocks taken since the last acknowledgement.
+    since_ack: u8,
+    /// An acknowledgement is due (the window is full, the server stopped streaming, or a block
+    /// came out of order).
+    ack_due: bool,
+    /// Timeouts in a row that asked again for the missing blocks.
+    retries: u8,
+}
+
+/// How many times a timeout in general block transfer asks again for the missing blocks
+/// before the request fails.
+pub const GBT_RETRIES: u8 = 3;
 
 /// Where the association is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -533,6 +565,8 @@ pub struct Client<'a> {
     pending: Option<Pending>,
     /// The invocation counter of the ciphered APDU being handled (`None`: it came in clear).
     envelope_counter: Option<u32>,
+    /// The response to the request in flight, when it comes in general block transfer.
+    gbt_rx: Option<GbtRx>,
 }
 
 impl fmt::Debug for Client<'_> {
@@ -601,6 +635,7 @@ impl<'a> Client<'a> {
             stoc: None,
             pending: None,
             envelope_counter: None,
+            gbt_rx: None,
         })
     }
 
@@ -665,14 +700,33 @@ impl<'a> Client<'a> {
     /// Checks the request timer at `now`: when it has run out, the request is dropped (an
     /// association or release that timed out leaves the client idle).
     ///
+    /// A response in general block transfer first asks again: the timeout makes an
+    /// acknowledgement of the blocks received in sequence due (so that the server sends the
+    /// lost ones again), up to [`GBT_RETRIES`] times; call [`Client::next_block`] and send what
+    /// it returns.
+    ///
     /// # Errors
     /// [`ClientError::Timeout`] naming the request that timed out.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), ClientError> {
         let Some(pending) = self.pending else {
             return Ok(());
         };
+        if let (Some(mut rx), Some(deadline)) = (self.gbt_rx, pending.deadline)
+            && now >= deadline
+            && rx.retries < GBT_RETRIES
+        {
+            rx.retries += 1;
+            rx.ack_due = true;
+            self.gbt_rx = Some(rx);
+            self.pending = Some(Pending {
+                deadline: self.deadline(now),
+                ..pending
+            });
+            return Ok(());
+        }
         match pending.deadline {
             Some(deadline) if now >= deadline => {
+                self.gbt_rx = None;
                 self.pending = None;
                 if matches!(pending.kind, Kind::Associate | Kind::Hls | Kind::Release) {
                     self.abort();
@@ -775,12 +829,159 @@ impl<'a> Client<'a> {
             Some(c) => self.protect(c, out, len)?,
             None => len,
         };
+        self.gbt_rx = None;
+        let n = match self.gbt_window() {
+            Some(window) => {
+                // One block, the last, carrying the whole request; our window for the answer.
+                let head = 6 + crate::axdr::length_len(n);
+                let available = out.len();
+                let moved = out.get_mut(..head + n).ok_or(Error::BufferTooSmall {
+                    needed: head + n,
+                    available,
+                })?;
+                moved.copy_within(..n, head);
+                let control = crate::gbt::block_control(true, false, window);
+                // E0 control block-number 1, block-number-ack 0, then the length.
+                let fixed = [GeneralBlockTransfer::TAG, control, 0, 1, 0, 0];
+                if let Some(dst) = moved.get_mut(..fixed.len()) {
+                    dst.copy_from_slice(&fixed);
+                }
+                let mut sink = crate::axdr::SliceSink::new(
+                    moved.get_mut(fixed.len()..head).unwrap_or_default(),
+                );
+                crate::axdr::put_length(&mut sink, n)?;
+                self.gbt_rx = Some(GbtRx {
+                    expected: 1,
+                    since_ack: 0,
+                    ack_due: false,
+                    retries: 0,
+                });
+                head + n
+            }
+            None => n,
+        };
         self.pending = Some(Pending {
             invoke,
             deadline: self.deadline(now),
             kind,
         });
         Ok(n)
+    }
+
+    /// The window to use general block transfer with, when it is on and negotiated.
+    fn gbt_window(&self) -> Option<u8> {
+        let window = self.config.gbt_window?;
+        let negotiated = self
+            .info
+            .is_some_and(|i| i.conformance.contains(Conformance::GENERAL_BLOCK_TRANSFER));
+        (negotiated
+            && self.config.ciphering.is_none()
+            && self.state == AssociationState::Associated)
+            .then_some(window.clamp(1, crate::gbt::WINDOW_MASK))
+    }
+
+    /// A block of the response in flight, in general block transfer.
+    fn on_gbt<'b>(&mut self, apdu: &'b mut [u8]) -> Result<Event<'b>, ClientError> {
+        let total = apdu.len();
+        let (block, data_at) = {
+            let block = GeneralBlockTransfer::parse(apdu)?;
+            (
+                (
+                    block.block_control,
+                    block.block_number,
+                    block.block_data.len(),
+                ),
+                total - block.block_data.len(),
+            )
+        };
+        let (control, number, data_len) = block;
+        let last = control & crate::gbt::LAST_BLOCK != 0;
+        let streaming = control & crate::gbt::STREAMING != 0;
+        let Some(mut rx) = self.gbt_rx else {
+            return Err(ClientError::Unsolicited {
+                apdu: "general-block-transfer",
+            });
+        };
+        let window = self.gbt_window().unwrap_or(1);
+        let Some(pending) = self.pending else {
+            return Err(ClientError::Unsolicited {
+                apdu: "general-block-transfer",
+            });
+        };
+        if data_len == 0 && !last {
+            // The server's acknowledgement of our request: nothing to take.
+            return Ok(Event::Block {
+                target: pending.kind.target(),
+                block_number: u32::from(rx.expected.saturating_sub(1)),
+                last: false,
+                raw_data: &[],
+            });
+        }
+        if number != rx.expected {
+            // Lost or repeated: acknowledge what came in sequence so that the server resends.
+            rx.ack_due = true;
+            rx.since_ack = 0;
+            self.gbt_rx = Some(rx);
+            self.pending = Some(Pending {
+                deadline: None,
+                ..pending
+            });
+            return Ok(Event::Block {
+                target: pending.kind.target(),
+                block_number: u32::from(rx.expected.saturating_sub(1)),
+                last: false,
+                raw_data: &[],
+            });
+        }
+        let data = apdu.get_mut(data_at..).unwrap_or_default();
+        if number == 1 && last {
+            // The whole response in one block: an ordinary APDU.
+            self.gbt_rx = None;
+            return self.handle_apdu(data);
+        }
+        rx.expected = number.wrapping_add(1);
+        rx.since_ack = rx.since_ack.saturating_add(1);
+        rx.retries = 0;
+        let mut raw: &'b [u8] = data;
+        if number == 1 {
+            // A long response: a GET-Response-Normal with data, streamed as its value.
+            let Kind::Get { list: 0, .. } = pending.kind else {
+                return Err(ClientError::UnexpectedApdu {
+                    target: pending.kind.target(),
+                    expected: "a get-response in general block transfer",
+                    found: "general-block-transfer",
+                });
+            };
+            match raw {
+                [0xC4, 0x01, invoke, 0x00, value @ ..] if *invoke == pending.invoke.0 => {
+                    raw = value;
+                }
+                _ => {
+                    return Err(ClientError::UnexpectedApdu {
+                        target: pending.kind.target(),
+                        expected: "get-response-normal with data",
+                        found: "general-block-transfer",
+                    });
+                }
+            }
+        }
+        if last {
+            self.gbt_rx = None;
+            self.pending = None;
+        } else {
+            rx.ack_due = !streaming || rx.since_ack >= window;
+            self.gbt_rx = Some(rx);
+            self.pending = Some(Pending {
+                deadline: None,
+                ..pending
+            });
+        }
+        Ok(Event::Block {
+            target: pending.kind.target(),
+            block_number: u32::from(number),
+            last,
+            raw_data: raw,
+        })
     }
 
     fn require(&self, service: Conformance, name: &'static str) -> Result<(), ClientError> {
@@ -1025,6 +1226,34 @@ impl<'a> Client<'a> {
     /// [`ClientError::State`] when no GET block transfer waits for it; the errors of
     /// [`Client::get`].
     pub fn next_block(&mut self, now: Instant, out: &mut [u8]) -> Result<usize, ClientError> {
+        if let Some(mut rx) = self.gbt_rx {
+            // General block transfer: an acknowledgement when one is due, else nothing to
+            // send (the server goes on streaming).
+            let Some(pending) = self.pending else {
+                return Err(ClientError::State {
+                    what: "no GET block transfer waits for the next block",
+                });
+            };
+            self.pending = Some(Pending {
+                deadline: self.deadline(now),
+                ..pending
+            });
+            if !rx.ack_due {
+                return Ok(0);
+            }
+            let window = self.gbt_window().unwrap_or(1);
+            let n = GeneralBlockTransfer {
+                block_control: crate::gbt::block_control(false, false, window),
+                block_number: 1,
+                block_number_ack: rx.expected.saturating_sub(1),
+                block_data: &[],
+            }
+            .emit(out)?;
+            rx.ack_due = false;
+            rx.since_ack = 0;
+            self.gbt_rx = Some(rx);
+            return Ok(n);
+        }
         let Some(Pending {
             invoke,
             deadline: None,
@@ -1269,6 +1498,7 @@ impl<'a> Client<'a> {
         match tag {
             Aare::TAG => return self.on_aare(apdu),
             Rlre::TAG => return self.on_rlre(apdu),
+            GeneralBlockTransfer::TAG if self.gbt_rx.is_some() => return self.on_gbt(apdu),
             GeneralBlockTransfer::TAG => {
                 return Err(ClientError::State {
                     what: "a general-block-transfer APDU: reassemble it with reassemble_gbt",

@@ -30,9 +30,16 @@
 //!   the association is given ([`AssociationConfig::with_set_buffer`]); the value is decoded
 //!   and handed to [`Application::set`] once the last block is in.
 //!
-//! Not yet here: short-name referencing, general block transfer inside a session, ACTION with
-//! data blocks and SET with-list in blocks (they are not offered in the AARE, so a client does
-//! not send them), pushes sent from the server.
+//! - General block transfer (IEC 62056-5-3, GBT) in associations without ciphering that are
+//!   given a GBT buffer ([`AssociationConfig::with_gbt_buffer`]): a request in blocks is
+//!   reassembled; the response goes back in blocks of the client's PDU size, up to the client's
+//!   window at a time ([`Server::poll_gbt`] gives the rest of a window; `serve` sends them as
+//!   the link frees), kept until acknowledged and sent again from the block after
+//!   `block-number-ack`. A long GET streams from the application into the blocks.
+//!
+//! Not yet here: short-name referencing, ACTION with data blocks and SET with-list in blocks
+//! (they are not offered in the AARE, so a client does not send them), general block transfer
+//! in ciphered associations, pushes sent from the server.
 //!
 //! ```
 //! use dlms::apdu::{AttributeDescriptor, Conformance, DataAccessResult, MethodDescriptor,
@@ -444,6 +451,10 @@ pub struct AssociationConfig<'c> {
     /// Where a value sent with SET-Request-With-Datablock is put together; its length bounds
     /// the value. Without it, block transfer with SET is not offered.
     pub set_buffer: Option<&'c mut [u8]>,
+    /// Where general block transfer keeps a request arriving in blocks and the blocks of a
+    /// response until the client acknowledges them (a window of blocks of the client's PDU
+    /// size). Without it, or in a ciphered association, general block transfer is not offered.
+    pub gbt_buffer: Option<&'c mut [u8]>,
 }
 
 impl core::fmt::Debug for AssociationConfig<'_> {
@@ -455,6 +466,7 @@ impl core::fmt::Debug for AssociationConfig<'_> {
             .field("conformance", &self.conformance)
             .field("security", &self.security.is_some())
             .field("set_buffer", &self.set_buffer.as_ref().map(|b| b.len()))
+            .field("gbt_buffer", &self.gbt_buffer.as_ref().map(|b| b.len()))
             .finish()
     }
 }
@@ -474,6 +486,7 @@ impl<'c> AssociationConfig<'c> {
             conformance,
             security: None,
             set_buffer: None,
+            gbt_buffer: None,
         }
     }
 
@@ -490,6 +503,15 @@ impl<'c> AssociationConfig<'c> {
     #[must_use]
     pub fn with_set_buffer(mut self, buffer: &'c mut [u8]) -> Self {
         self.set_buffer = Some(buffer);
+        self
+    }
+
+    /// The same, with general block transfer in `buffer`: requests in blocks up to its length
+    /// (at most 1,024 bytes are used for them), and responses in blocks of the client's PDU
+    /// size, as many at a time as fit it (the window, up to the client's).
+    #[must_use]
+    pub fn with_gbt_buffer(mut self, buffer: &'c mut [u8]) -> Self {
+        self.gbt_buffer = Some(buffer);
         self
     }
 
@@ -564,6 +586,7 @@ struct Association<'c> {
     stoc: Option<Challenge>,
     long_get: Option<LongGet>,
     long_set: Option<LongSet>,
+    gbt: gbt::GbtState,
     carry: [u8; CARRY_LEN],
     carried: usize,
 }
@@ -579,6 +602,7 @@ impl<'c> Association<'c> {
             stoc: None,
             long_get: None,
             long_set: None,
+            gbt: gbt::GbtState::new(),
             carry: [0; CARRY_LEN],
             carried: 0,
         }
@@ -592,6 +616,7 @@ impl<'c> Association<'c> {
         self.stoc = None;
         self.long_get = None;
         self.long_set = None;
+        self.gbt = gbt::GbtState::new();
         self.carried = 0;
     }
 
@@ -639,7 +664,8 @@ impl<'c, const N: usize> Server<'c, N> {
             | Conformance::SELECTIVE_ACCESS.0
             | Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ.0
             | Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0
-            | Conformance::MULTIPLE_REFERENCES.0,
+            | Conformance::MULTIPLE_REFERENCES.0
+            | Conformance::GENERAL_BLOCK_TRANSFER.0,
     );
 
     /// A server offering `associations`, one per client SAP.
@@ -683,6 +709,17 @@ impl<'c, const N: usize> Server<'c, N> {
     {
         let mut handled = 0;
         while link.can_send() {
+            // The blocks of a response in general block transfer go out as the link frees.
+            if let Some(n) = self.next_gbt_block(app, response)? {
+                let Some(bytes) = response.get(..n) else {
+                    break;
+                };
+                match link.send(bytes, now) {
+                    Ok(()) | Err(Error::NotConnected) => {}
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
             let Some(event) = link.poll_event() else {
                 break;
             };
@@ -773,6 +810,51 @@ impl<'c, const N: usize> Server<'c, N> {
         {
             a.reset();
         }
+    }
+
+    /// The next block of a response in general block transfer that the client's window
+    /// allows, for the association of the last APDU [`serve`](Self::serve) handled.
+    fn next_gbt_block<A: Application + ?Sized>(
+        &mut self,
+        app: &mut A,
+        out: &mut [u8],
+    ) -> Result<Option<usize>> {
+        let Some(sap) = self.link_sap else {
+            return Ok(None);
+        };
+        self.poll_gbt(sap, app, out)
+    }
+
+    /// The next APDU of a response in general block transfer to `client_sap` that its window
+    /// allows, written into `out`; `None` when nothing is due (all sent, or waiting for the
+    /// client's acknowledgement). Call it after each [`handle_apdu`](Self::handle_apdu) until it
+    /// returns `None` (`serve` does this).
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] when `out` cannot hold a block.
+    pub fn poll_gbt<A: Application + ?Sized>(
+        &mut self,
+        client_sap: u16,
+        app: &mut A,
+        out: &mut [u8],
+    ) -> Result<Option<usize>> {
+        let Some(assoc) = self
+            .find(client_sap)
+            .and_then(|i| self.associations.get_mut(i))
+        else {
+            return Ok(None);
+        };
+        if assoc.gbt.tx.is_none() || assoc.state != State::Associated {
+            return Ok(None);
+        }
+        let ctx = RequestContext {
+            client_sap,
+            mechanism: assoc.mechanism(),
+            authenticated: false,
+            encrypted: false,
+        };
+        let limit = response_limit(assoc, out.len());
+        gbt::next_block(assoc, &ctx, app, out, limit)
     }
 
     fn find(&self, client_sap: u16) -> Option<usize> {
@@ -1163,6 +1245,9 @@ fn associate<R: CryptoRng + ?Sized>(
     if assoc.config.set_buffer.is_none() {
         offered.0 &= !Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0;
     }
+    if assoc.config.gbt_buffer.is_none() || assoc.config.ciphering {
+        offered.0 &= !Conformance::GENERAL_BLOCK_TRANSFER.0;
+    }
     let negotiated = Conformance(offered.0 & proposed.0);
     if negotiated.0 == 0 {
         // initiateError / initiate / incompatible-conformance
@@ -1330,6 +1415,9 @@ fn dispatch<A: Application + ?Sized>(
         None => out,
     };
     match parsed {
+        Apdu::GeneralBlockTransfer(block) if allowed(Conformance::GENERAL_BLOCK_TRANSFER) => {
+            gbt::on_block(assoc, ctx, &block, app, out, limit)
+        }
         Apdu::GetRequest(GetRequest::Normal {
             invoke,
             attribute,
@@ -2004,6 +2092,8 @@ fn action_normal<A: Application + ?Sized>(
         Err(result) => answer(result, out),
     }
 }
+
+mod gbt;
 
 #[cfg(test)]
 mod tests;

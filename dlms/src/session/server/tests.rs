@@ -613,8 +613,12 @@ fn initiate_errors_and_wrong_contexts() {
     );
     assert_eq!(
         accepted(&h.send(16, &aarq)).negotiated_conformance,
-        Conformance(Server::<'_, 0>::SERVICES.0 & !Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0),
-        "without a set buffer, block transfer with SET is not offered"
+        Conformance(
+            Server::<'_, 0>::SERVICES.0
+                & !Conformance::BLOCK_TRANSFER_WITH_SET_OR_WRITE.0
+                & !Conformance::GENERAL_BLOCK_TRANSFER.0
+        ),
+        "without a set buffer and a GBT buffer, block transfer with SET and GBT are not offered"
     );
 }
 
