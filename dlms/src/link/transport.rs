@@ -11,7 +11,7 @@ use crate::hdlc::Address;
 use crate::wrapper::{self, HEADER_LEN, WrapperEvent, WrapperPdu, WrapperStream};
 use crate::{Error, Result};
 
-/// A transport of APDUs (see the [module docs](self)).
+/// A transport of APDUs: bytes and time in; events, bytes to send and the next timeout out.
 pub trait Transport {
     /// Feeds bytes received from the wire; returns how many were taken. A transport stops
     /// after an event so that [`poll_event`](Self::poll_event) can hand it out: call again
