@@ -17,12 +17,13 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 
 use clap::{Args, Subcommand, ValueEnum};
+use dlms::Scan;
 use dlms::apdu::GeneralBlockTransfer;
 use dlms::gbt::{GbtReassembler, GbtStatus};
 use dlms::hdlc::{
-    Address, Control, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, Scan, parameters, scan,
+    Address, Control, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, parameters, scan,
 };
-use dlms::wrapper::{WrapperPdu, WrapperScan};
+use dlms::wrapper::WrapperPdu;
 use serde_json::{Map, Value, json};
 
 use crate::Failure;
@@ -434,8 +435,8 @@ fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure
     while pos < bytes.len() {
         let rest = &bytes[pos..];
         match dlms::wrapper::scan(rest) {
-            WrapperScan::Complete { len } => {
-                let pdu = WrapperPdu::new_unchecked(&rest[..len]);
+            Scan::Complete { offset, len } => {
+                let pdu = WrapperPdu::new_unchecked(&rest[offset..offset + len]);
                 let item = wrapper_item(&pdu, pos, keys)?;
                 let place = format!("wrapper PDU at offset {pos}");
                 match gbt_block(pdu.apdu()) {
@@ -445,14 +446,14 @@ fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure
                         items.push(item);
                     }
                 }
-                pos += len;
+                pos += offset + len;
             }
-            WrapperScan::Incomplete { needed } => {
+            Scan::Incomplete { needed } => {
                 return Err(Failure(format!(
                     "wrapper PDU at offset {pos}: truncated, {needed} more byte(s) needed"
                 )));
             }
-            WrapperScan::Invalid { error, .. } => {
+            Scan::Invalid { error, .. } => {
                 return Err(Failure(format!("wrapper PDU at offset {pos}: {error}")));
             }
         }

@@ -98,6 +98,9 @@ mod wire;
 
 pub use error::{Error, Result};
 
+mod scan;
+pub use scan::Scan;
+
 // ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
 pub mod hdlc;
 pub mod link;

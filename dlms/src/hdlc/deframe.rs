@@ -9,36 +9,14 @@
 //! next; runs of flags between frames are skipped.
 
 use super::frame::{FLAG, FrameHeader, HdlcFrame, HeaderScan, MIN_FRAME_LEN, parse_header};
-use crate::Error;
-
-/// What [`scan`] found at the start of a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scan {
-    /// A valid frame (structure, HCS and FCS checked) at `buf[offset..offset + len]`; `offset`
-    /// skips fill flags. The closing flag may also open the next frame: continue at
-    /// `offset + len - 1`.
-    Complete {
-        /// Offset of the opening flag.
-        offset: usize,
-        /// Length of the frame, flags included.
-        len: usize,
-    },
-    /// More bytes are needed: at least `needed` (a lower bound).
-    Incomplete {
-        /// How many more bytes are needed at least.
-        needed: usize,
-    },
-    /// The start of the buffer is not a valid frame: discard `discard` bytes (up to the next
-    /// flag) and scan again.
-    Invalid {
-        /// How many bytes to drop (at least 1).
-        discard: usize,
-        /// Why. Offsets are relative to the start of the buffer.
-        error: Error,
-    },
-}
+use crate::{Error, Scan};
 
 /// Looks for a frame at the start of `buf` (httparse-style: incomplete input is not an error).
+///
+/// [`Scan::Complete`]: a valid frame (structure, HCS and FCS checked) at
+/// `buf[offset..offset + len]`, flags included; `offset` skips fill flags. The closing flag may
+/// also open the next frame: continue at `offset + len - 1`. [`Scan::Invalid`]: the start is
+/// not a valid frame; `discard` goes up to the next flag.
 ///
 /// ```
 /// use dlms::hdlc::{scan, Scan};

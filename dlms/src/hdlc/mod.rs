@@ -39,9 +39,10 @@ mod llc;
 mod params;
 mod segment;
 
+pub use crate::Scan;
 pub use address::{Address, AddressBytes, AddressSize};
 pub use control::{Control, FrameType};
-pub use deframe::{Deframed, Deframer, DeframerStats, Scan, scan};
+pub use deframe::{Deframed, Deframer, DeframerStats, scan};
 pub use fcs::{GOOD_CHECK, fcs, fcs_ok};
 pub use frame::{
     FLAG, HdlcFrame, HdlcFrameRepr, MAX_FRAME_LEN, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
