@@ -21,7 +21,8 @@ use dlms::Scan;
 use dlms::apdu::GeneralBlockTransfer;
 use dlms::gbt::{GbtReassembler, GbtStatus};
 use dlms::hdlc::{
-    Address, Control, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, parameters, scan,
+    Address, Control, FormatField, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, parameters,
+    scan,
 };
 use dlms::wrapper::WrapperPdu;
 use serde_json::{Map, Value, json};
@@ -532,7 +533,7 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
         .map_or(rest.len() - 1, |p| p - 1);
     let candidate = &rest[start..];
     if let Some(&b) = candidate.get(1)
-        && b >> 4 != 0xA
+        && !FormatField::from_bytes([b, 0]).is_type_3()
     {
         return Failure(format!(
             "input offset {}: expected the format field of a frame (0xA_) after the flag, found 0x{b:02X}",
@@ -540,7 +541,7 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
         ));
     }
     let declared = match candidate {
-        [_, f0, f1, ..] => ((usize::from(*f0) & 0x07) << 8 | usize::from(*f1)) + 2,
+        [_, f0, f1, ..] => FormatField::from_bytes([*f0, *f1]).length + 2,
         _ => candidate.len(),
     };
     let candidate = &candidate[..declared.min(candidate.len())];

@@ -8,7 +8,9 @@
 //! follows (or hides inside a bogus length) is not lost. One flag may close a frame and open the
 //! next; runs of flags between frames are skipped.
 
-use super::frame::{FLAG, FrameHeader, HdlcFrame, HeaderScan, MIN_FRAME_LEN, parse_header};
+use super::frame::{
+    FLAG, FormatField, FrameHeader, HdlcFrame, HeaderScan, MIN_FRAME_LEN, parse_header,
+};
 use crate::{Error, Scan};
 
 /// Looks for a frame at the start of `buf` (httparse-style: incomplete input is not an error).
@@ -54,17 +56,18 @@ pub fn scan(buf: &[u8]) -> Scan {
             needed: MIN_FRAME_LEN - have,
         };
     };
-    if f0 >> 4 != 0xA {
+    let format = FormatField::from_bytes([f0, f1]);
+    if !format.is_type_3() {
         // The flag closed something (or was noise): drop the flags and look further.
         return Scan::Invalid {
             discard: start + 1,
             error: Error::BadFrameFormat {
                 offset: start + 1,
-                found: f0 >> 4,
+                found: format.format_type,
             },
         };
     }
-    let declared = (usize::from(f0) & 0x07) << 8 | usize::from(f1);
+    let declared = format.length;
     if declared < MIN_FRAME_LEN - 2 {
         return Scan::Invalid {
             discard: next_flag(buf, start + 1),

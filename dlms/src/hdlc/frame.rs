@@ -38,6 +38,71 @@ const FORMAT_TYPE_3: u8 = 0xA;
 /// The segmentation bit in the first format byte.
 const SEGMENTATION: u8 = 0x08;
 
+/// The two-byte frame format field, decoded: the frame format type (4 bits), the segmentation
+/// bit and the 11-bit frame length (IEC 62056-46, frame format type 3). The one place the
+/// field is taken apart and put together.
+///
+/// ```
+/// use dlms::hdlc::FormatField;
+/// let f = FormatField::from_bytes([0xA8, 0x8C]);
+/// assert!(f.is_type_3());
+/// assert!(f.segmented);
+/// assert_eq!(f.length, 0x08C);
+/// assert_eq!(f.to_bytes(), [0xA8, 0x8C]);
+/// assert_eq!(FormatField::type_3(false, 0x7FF).to_bytes(), [0xA7, 0xFF]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FormatField {
+    /// The frame format type, the top nibble of the first byte (0xA for type 3).
+    pub format_type: u8,
+    /// The segmentation bit: more segments of the LSDU follow.
+    pub segmented: bool,
+    /// The frame length: the bytes between the flags (11 bits).
+    pub length: usize,
+}
+
+impl FormatField {
+    /// The frame format type this crate speaks.
+    pub const FORMAT_TYPE_3: u8 = FORMAT_TYPE_3;
+
+    /// Decodes the two bytes of the format field.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; 2]) -> Self {
+        Self {
+            format_type: bytes[0] >> 4,
+            segmented: bytes[0] & SEGMENTATION != 0,
+            length: ((bytes[0] & 0x07) as usize) << 8 | bytes[1] as usize,
+        }
+    }
+
+    /// A type-3 format field; `length` is taken modulo 2048.
+    #[must_use]
+    pub const fn type_3(segmented: bool, length: usize) -> Self {
+        Self {
+            format_type: FORMAT_TYPE_3,
+            segmented,
+            length: length & 0x7FF,
+        }
+    }
+
+    /// True for frame format type 3.
+    #[must_use]
+    pub const fn is_type_3(&self) -> bool {
+        self.format_type == FORMAT_TYPE_3
+    }
+
+    /// The two bytes of the field (the type's low nibble, and the length modulo 2048).
+    #[must_use]
+    pub const fn to_bytes(&self) -> [u8; 2] {
+        [
+            (self.format_type << 4)
+                | if self.segmented { SEGMENTATION } else { 0 }
+                | ((self.length >> 8) & 0x07) as u8,
+            self.length as u8,
+        ]
+    }
+}
+
 mod field {
     //! Fixed offsets from the start of the frame (the opening flag). The addresses have
     //! variable length, so everything after them is located by [`super::Layout`].
@@ -149,13 +214,14 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
                 found: opening,
             });
         }
-        if format[0] >> 4 != FORMAT_TYPE_3 {
+        let format = FormatField::from_bytes(format);
+        if !format.is_type_3() {
             return Err(Error::BadFrameFormat {
                 offset: field::FORMAT.start,
-                found: format[0] >> 4,
+                found: format.format_type,
             });
         }
-        let declared = format_length(format);
+        let declared = format.length;
         let actual = b.len() - 2;
         if declared != actual {
             return Err(Error::LengthMismatch { declared, actual });
@@ -273,24 +339,29 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
 
     /// The frame format type (top nibble of the format field; 0xA for type 3).
     pub fn format_type(&self) -> u8 {
-        self.format()[0] >> 4
+        self.format().format_type
     }
 
     /// The segmentation bit: more segments of this LSDU follow.
     pub fn segmented(&self) -> bool {
-        self.format()[0] & SEGMENTATION != 0
+        self.format().segmented
     }
 
     /// The frame length from the format field (bytes between the flags).
     pub fn length(&self) -> usize {
-        format_length(self.format())
+        self.format().length
     }
 
-    fn format(&self) -> [u8; 2] {
-        match self.buffer.as_ref().get(field::FORMAT) {
+    /// The decoded format field.
+    pub fn format_field(&self) -> FormatField {
+        self.format()
+    }
+
+    fn format(&self) -> FormatField {
+        FormatField::from_bytes(match self.buffer.as_ref().get(field::FORMAT) {
             Some(&[a, b]) => [a, b],
             _ => [0, 0],
-        }
+        })
     }
 
     /// The raw destination address bytes.
@@ -396,11 +467,8 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> HdlcFrame<T> {
     ///
     /// `length` is taken modulo 2048.
     pub fn set_format(&mut self, segmented: bool, length: usize) {
-        let hi = (FORMAT_TYPE_3 << 4)
-            | if segmented { SEGMENTATION } else { 0 }
-            | ((length >> 8) & 0x07) as u8;
         if let Some(f) = self.buffer.as_mut().get_mut(field::FORMAT) {
-            f.copy_from_slice(&[hi, length as u8]);
+            f.copy_from_slice(&FormatField::type_3(segmented, length).to_bytes());
         }
     }
 
@@ -512,7 +580,8 @@ pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
         }
         _ => return HeaderScan::Invalid,
     };
-    if format[0] >> 4 != FORMAT_TYPE_3 {
+    let format = FormatField::from_bytes(format);
+    if !format.is_type_3() {
         return HeaderScan::Invalid;
     }
     let dst_len = match Address::scan_len(rest, "", 0) {
@@ -528,7 +597,7 @@ pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
     };
     let control = field::ADDRESSES + dst_len + src_len;
     let hcs_end = control + 3;
-    let length = format_length(format);
+    let length = format.length;
     // A frame with an information field: the header, the HCS, at least one byte and the FCS.
     if length + 2 < hcs_end + 3 {
         return HeaderScan::Invalid;
@@ -548,10 +617,6 @@ pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
         control: Control::from_byte(b.get(control).copied().unwrap_or(0)),
         length,
     })
-}
-
-fn format_length(format: [u8; 2]) -> usize {
-    (usize::from(format[0] & 0x07) << 8) | usize::from(format[1])
 }
 
 fn read_le(b: &[u8], at: usize) -> u16 {
