@@ -98,6 +98,7 @@ mod wire;
 
 pub use error::{Error, Result};
 
+mod invariant;
 mod scan;
 pub use scan::Scan;
 

@@ -13,6 +13,7 @@
 use super::address::Address;
 use super::control::Control;
 use super::fcs as crc;
+use crate::invariant::in_bounds;
 use crate::{Error, Result};
 
 /// The HDLC flag.
@@ -32,6 +33,11 @@ pub const MIN_FRAME_LEN: usize = 9;
 /// Bytes a frame adds around its information field at most: flags (2), format (2),
 /// two 4-byte addresses, control (1), HCS (2) and FCS (2).
 pub const MAX_OVERHEAD: usize = 2 + 2 + 4 + 4 + 1 + 2 + 2;
+
+/// Why ranges from a checked [`Layout`] are in bounds.
+const LAYOUT: &str = "a layout that `layout()` returned lies within its buffer";
+/// Why ranges of a frame being emitted are in bounds.
+const EMIT_SIZED: &str = "the callers size `out` to the whole frame";
 
 /// Frame format type 3 in the top nibble of the first format byte.
 const FORMAT_TYPE_3: u8 = 0xA;
@@ -228,7 +234,7 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
         }
         // Everything below happens inside `b[..fcs]`, where `fcs = len - 3`.
         let fcs = b.len().saturating_sub(3);
-        let header = b.get(..fcs).unwrap_or(&[]);
+        let header = in_bounds(b.get(..fcs), "fcs is at most the buffer length");
         let dst_start = field::ADDRESSES;
         let dst_len = Address::scan_len(
             header.get(dst_start..).unwrap_or(&[]),
@@ -305,22 +311,22 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
         if l.has_info() {
             // CRC over format..control followed by the HCS ends on the good residue when the HCS
             // is right; the FCS check then continues the same digest (it also covers the HCS).
-            digest.update(b.get(1..l.info).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(1..l.info), LAYOUT));
             if digest.clone().finalize() != crc::GOOD_CHECK {
                 return Err(Error::BadHcs {
                     offset: l.hcs(),
-                    expected: crc::fcs(b.get(1..l.hcs()).unwrap_or(&[])),
+                    expected: crc::fcs(in_bounds(b.get(1..l.hcs()), LAYOUT)),
                     found: read_le(b, l.hcs()),
                 });
             }
-            digest.update(b.get(l.info..l.fcs + 2).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(l.info..l.fcs + 2), LAYOUT));
         } else {
-            digest.update(b.get(1..l.fcs + 2).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(1..l.fcs + 2), LAYOUT));
         }
         if digest.finalize() != crc::GOOD_CHECK {
             return Err(Error::BadFcs {
                 offset: l.fcs,
-                expected: crc::fcs(b.get(1..l.fcs).unwrap_or(&[])),
+                expected: crc::fcs(in_bounds(b.get(1..l.fcs), LAYOUT)),
                 found: read_le(b, l.fcs),
             });
         }
@@ -524,14 +530,14 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> HdlcFrame<T> {
         let b = self.buffer.as_mut();
         let mut digest = crc::digest();
         if l.has_info() {
-            let header = b.get(1..l.hcs()).unwrap_or(&[]);
+            let header = in_bounds(b.get(1..l.hcs()), LAYOUT);
             digest.update(header);
             let hcs = digest.clone().finalize().to_le_bytes();
             write_at(b, l.hcs(), &hcs);
             digest.update(&hcs);
-            digest.update(b.get(l.info..l.fcs).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(l.info..l.fcs), LAYOUT));
         } else {
-            digest.update(b.get(1..l.fcs).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(1..l.fcs), LAYOUT));
         }
         let fcs = digest.finalize().to_le_bytes();
         write_at(b, l.fcs, &fcs);
@@ -626,8 +632,12 @@ fn read_le(b: &[u8], at: usize) -> u16 {
     }
 }
 
+/// Writes a checksum at `at`; its callers place it inside a checked layout or a frame they
+/// sized, so the range is in bounds.
 fn write_at(b: &mut [u8], at: usize, bytes: &[u8]) {
-    if let Some(out) = b.get_mut(at..at + bytes.len()) {
+    let out = b.get_mut(at..at + bytes.len());
+    debug_assert!(out.is_some(), "a checksum is written inside the frame");
+    if let Some(out) = out {
         out.copy_from_slice(bytes);
     }
 }
@@ -678,14 +688,19 @@ impl<'a> HdlcFrameRepr<'a> {
         frame.verify(&layout)?;
         let b: &'a [u8] = frame.buffer;
         let dst_end = field::ADDRESSES + layout.dst_len;
-        let dst = Address::from_wire(b.get(field::ADDRESSES..).unwrap_or(&[]), layout.dst_len);
-        let src = Address::from_wire(b.get(dst_end..).unwrap_or(&[]), layout.src_len);
+        let dst = Address::from_wire(in_bounds(b.get(field::ADDRESSES..), LAYOUT), layout.dst_len);
+        let src = Address::from_wire(in_bounds(b.get(dst_end..), LAYOUT), layout.src_len);
+        let control_byte = |b: &[u8], at: usize| {
+            let byte = b.get(at).copied();
+            debug_assert!(byte.is_some(), "out of bounds: {LAYOUT}");
+            byte.unwrap_or(0)
+        };
         Ok(HdlcFrameRepr {
             segmented: frame.segmented(),
             dst,
             src,
-            control: Control::from_byte(b.get(layout.control).copied().unwrap_or(0)),
-            info: b.get(layout.info..layout.fcs).unwrap_or(&[]),
+            control: Control::from_byte(control_byte(b, layout.control)),
+            info: in_bounds(b.get(layout.info..layout.fcs), LAYOUT),
         })
     }
 
@@ -761,7 +776,11 @@ pub(crate) fn emit_parts(
     frame.set_flags();
     frame.set_format(segmented, len - 2);
     // The callers sized `out` from the addresses, so this cannot fail.
-    let _ = frame.set_addresses(dst, src);
+    let addressed = frame.set_addresses(dst, src);
+    debug_assert!(
+        addressed.is_ok(),
+        "the callers size `out` from the addresses"
+    );
     let control_at = field::ADDRESSES + dst.len() + src.len();
     let mut digest = crc::digest();
     if let Some(c) = out.get_mut(control_at) {
@@ -769,7 +788,7 @@ pub(crate) fn emit_parts(
     }
     let mut at = control_at + 1;
     if info_len > 0 {
-        digest.update(out.get(1..at).unwrap_or(&[]));
+        digest.update(in_bounds(out.get(1..at), EMIT_SIZED));
         let hcs = digest.clone().finalize().to_le_bytes();
         write_at(out, at, &hcs);
         digest.update(&hcs);
@@ -782,7 +801,7 @@ pub(crate) fn emit_parts(
             at += part.len();
         }
     } else {
-        digest.update(out.get(1..at).unwrap_or(&[]));
+        digest.update(in_bounds(out.get(1..at), EMIT_SIZED));
     }
     let fcs = digest.finalize().to_le_bytes();
     write_at(out, at, &fcs);

@@ -7,6 +7,7 @@ use crate::hdlc::{
     HdlcParameters, Input, LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
     Reassembly, Segment, segment_count, segments,
 };
+use crate::invariant::in_bounds;
 use crate::{Error, Result};
 
 /// Length of the LLC header.
@@ -98,7 +99,10 @@ impl Pending {
         match self {
             Pending::Connected { parameters, peer } => LinkEvent::Connected { parameters, peer },
             Pending::Disconnected(reason) => LinkEvent::Disconnected { reason },
-            Pending::Apdu { start, end } => LinkEvent::Apdu(rx.get(start..end).unwrap_or(&[])),
+            Pending::Apdu { start, end } => LinkEvent::Apdu(in_bounds(
+                rx.get(start..end),
+                "an APDU event holds the range reassembly filled in this receive buffer",
+            )),
             Pending::Push {
                 start,
                 end,
@@ -107,7 +111,10 @@ impl Pending {
                 src,
                 frame_type,
             } => LinkEvent::Push(Push {
-                apdu: rx.get(start..end).unwrap_or(&[]),
+                apdu: in_bounds(
+                    rx.get(start..end),
+                    "a push event holds the range reassembly filled in this receive buffer",
+                ),
                 llc,
                 dst,
                 src,
@@ -144,8 +151,13 @@ impl Queue {
     }
 
     fn push(&mut self, p: Pending) {
+        debug_assert!(
+            self.len < QUEUE,
+            "input pauses while fewer than QUEUE_RESERVE slots are free, and no frame emits more \
+             events than that, so the queue never fills"
+        );
         if self.len == QUEUE {
-            // Cannot happen (input pauses before the queue fills); keep the newest.
+            // Cannot happen (see above); in release, keep the newest.
             self.pop();
         }
         if let Some(slot) = self.items.get_mut((self.head + self.len) % QUEUE) {
@@ -385,8 +397,16 @@ impl Core {
 
     /// Segment `i` of the transmit buffer and its segmentation bit (`hdlc::segments`).
     pub(crate) fn segment<'t>(&self, tx: &'t [u8], i: usize) -> (&'t [u8], bool) {
-        let lsdu = tx.get(..self.tx_len).unwrap_or(&[]);
-        match segments(lsdu, self.max_info_tx()).nth(i) {
+        let lsdu = in_bounds(
+            tx.get(..self.tx_len),
+            "start_tx copied tx_len bytes into this transmit buffer",
+        );
+        let segment = segments(lsdu, self.max_info_tx()).nth(i);
+        debug_assert!(
+            segment.is_some(),
+            "callers ask for segments below segments()"
+        );
+        match segment {
             Some(Segment { info, more }) => (info, more),
             None => (&[], false),
         }
