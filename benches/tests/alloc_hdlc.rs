@@ -45,7 +45,7 @@ fn parsing_allocates_nothing() {
                 + usize::from(repr.dst.upper())
                 + usize::from(repr.control.to_byte());
             sum += match scan(bytes) {
-                dlms::hdlc::Scan::Complete { len, .. } => len,
+                dlms::Scan::Complete { len, .. } => len,
                 _ => 0,
             };
         }

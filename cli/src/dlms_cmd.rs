@@ -17,12 +17,14 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 
 use clap::{Args, Subcommand, ValueEnum};
+use dlms::Scan;
 use dlms::apdu::GeneralBlockTransfer;
 use dlms::gbt::{GbtReassembler, GbtStatus};
 use dlms::hdlc::{
-    Address, Control, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, Scan, parameters, scan,
+    Address, Control, FormatField, FrameType, FrmrInfo, HdlcFrame, Llc, ParametersRepr, parameters,
+    scan,
 };
-use dlms::wrapper::{WrapperPdu, WrapperScan};
+use dlms::wrapper::WrapperPdu;
 use serde_json::{Map, Value, json};
 
 use crate::Failure;
@@ -434,8 +436,8 @@ fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure
     while pos < bytes.len() {
         let rest = &bytes[pos..];
         match dlms::wrapper::scan(rest) {
-            WrapperScan::Complete { len } => {
-                let pdu = WrapperPdu::new_unchecked(&rest[..len]);
+            Scan::Complete { offset, len } => {
+                let pdu = WrapperPdu::new_unchecked(&rest[offset..offset + len]);
                 let item = wrapper_item(&pdu, pos, keys)?;
                 let place = format!("wrapper PDU at offset {pos}");
                 match gbt_block(pdu.apdu()) {
@@ -445,14 +447,14 @@ fn wrapper_items(bytes: &[u8], keys: Option<&Keys>) -> Result<Vec<Item>, Failure
                         items.push(item);
                     }
                 }
-                pos += len;
+                pos += offset + len;
             }
-            WrapperScan::Incomplete { needed } => {
+            Scan::Incomplete { needed } => {
                 return Err(Failure(format!(
                     "wrapper PDU at offset {pos}: truncated, {needed} more byte(s) needed"
                 )));
             }
-            WrapperScan::Invalid { error, .. } => {
+            Scan::Invalid { error, .. } => {
                 return Err(Failure(format!("wrapper PDU at offset {pos}: {error}")));
             }
         }
@@ -531,7 +533,7 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
         .map_or(rest.len() - 1, |p| p - 1);
     let candidate = &rest[start..];
     if let Some(&b) = candidate.get(1)
-        && b >> 4 != 0xA
+        && !FormatField::from_bytes([b, 0]).is_type_3()
     {
         return Failure(format!(
             "input offset {}: expected the format field of a frame (0xA_) after the flag, found 0x{b:02X}",
@@ -539,7 +541,7 @@ fn frame_error(bytes: &[u8], pos: usize) -> Failure {
         ));
     }
     let declared = match candidate {
-        [_, f0, f1, ..] => ((usize::from(*f0) & 0x07) << 8 | usize::from(*f1)) + 2,
+        [_, f0, f1, ..] => FormatField::from_bytes([*f0, *f1]).length + 2,
         _ => candidate.len(),
     };
     let candidate = &candidate[..declared.min(candidate.len())];

@@ -29,6 +29,12 @@
 //! # Layers
 //!
 //! Data flows one way, each layer borrowing from the one below; every encoder has a decoder.
+//! Imports follow the table: a module imports only modules in rows above its own (documentation
+//! links aside). `security` sits above the codecs (it protects whole APDUs through the `apdu`
+//! envelope views), so `security` may import `apdu` and `axdr`, and neither codec imports
+//! `security`. What the codecs and `security` share (the reader and sink, the security control
+//! byte, the system title, the key id, IV and tag) is in a private leaf module that imports
+//! nothing but [`error`], and is re-exported from `axdr` and `security`.
 //!
 //! | module | what | standard |
 //! |---|---|---|
@@ -37,9 +43,9 @@
 //! | [`link`] | sans-IO `HdlcClient` / `HdlcServer`: connection, windows, RR polling, timers, retransmission | IEC 62056-46 |
 //! | [`axdr`] | A-XDR `Data` (borrowed, validated once, walked lazily), date-time, limits | IEC 61334-6 |
 //! | [`apdu`] | ACSE (AARQ/AARE/RLRQ/RLRE) and every xDLMS APDU, ciphered envelopes taken apart | IEC 62056-5-3 |
-//! | [`session`] | client and server associations: AARQ/AARE, authentication, ciphering, GET/SET/ACTION with block transfer, dispatch to the application | IEC 62056-5-3 |
 //! | [`gbt`] | general block transfer: an APDU cut into numbered blocks, and reassembled in a caller's buffer | IEC 62056-5-3 |
-//! | [`security`] | suites 0-2: AES-GCM in place, keys, counters, HLS 2-7, KDF, ECDH/ECDSA, policy | IEC 62056-5-3 |
+//! | [`security`] | suites 0-2: AES-GCM in place, keys, counters, HLS 2-7, KDF, ECDH/ECDSA, policy; uses `apdu` and `axdr` | IEC 62056-5-3 |
+//! | [`session`] | client and server associations: AARQ/AARE, authentication, ciphering, GET/SET/ACTION with block transfer, dispatch to the application | IEC 62056-5-3 |
 //!
 //! # Contract
 //!
@@ -87,7 +93,14 @@ extern crate std;
 
 pub mod error;
 
+// ---- shared leaf: `wire` (reader, sink, security fields); imports nothing above `error` ------
+mod wire;
+
 pub use error::{Error, Result};
+
+mod invariant;
+mod scan;
+pub use scan::Scan;
 
 // ---- link layer: `hdlc`, `wrapper`, `link` ---------------------------------------------------
 pub mod hdlc;

@@ -15,7 +15,7 @@
 //! 14). [`WrapperRepr::parse_lenient`] accepts that form and reports it, so that a reply can be
 //! emitted in the same byte order.
 
-use crate::{Error, Result};
+use crate::{Error, Result, Scan};
 
 /// The wrapper protocol version.
 pub const WRAPPER_VERSION: u16 = 0x0001;
@@ -357,48 +357,33 @@ pub fn parse_datagram(datagram: &[u8]) -> Result<WrapperRepr<'_>> {
     WrapperRepr::parse_datagram(datagram)
 }
 
-/// What [`scan`] found at the start of a TCP byte stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WrapperScan {
-    /// A complete PDU of `len` bytes (header included) at the start.
-    Complete {
-        /// Its length.
-        len: usize,
-    },
-    /// At least `needed` more bytes are needed.
-    Incomplete {
-        /// How many more bytes are needed at least.
-        needed: usize,
-    },
-    /// The start is not a PDU header: drop `discard` bytes and scan again.
-    Invalid {
-        /// How many bytes to drop (at least 1).
-        discard: usize,
-        /// Why.
-        error: Error,
-    },
-}
+/// The former name of [`Scan`] for the wrapper; [`Scan::Complete`] now carries an
+/// `offset` too (always 0 here).
+#[deprecated(note = "use `dlms::Scan`, which `wrapper::scan` returns")]
+pub type WrapperScan = Scan;
 
-/// Looks for a PDU at the start of a TCP byte stream.
+/// Looks for a PDU at the start of a TCP byte stream: [`Scan::Complete`] with `offset` 0 and
+/// `len` the PDU's length, header included.
 ///
 /// A bad version drops bytes up to the next `00 01` (a TCP stream that lost sync rarely
 /// recovers; the caller may prefer to close the connection).
 ///
 /// ```
-/// use dlms::wrapper::{scan, WrapperScan};
+/// use dlms::Scan;
+/// use dlms::wrapper::scan;
 /// let bytes = [0x00, 0x01, 0x00, 0x10, 0x00, 0x01, 0x00, 0x02, 0x62, 0x00, 0x00, 0x01];
-/// assert_eq!(scan(&bytes), WrapperScan::Complete { len: 10 });
-/// assert_eq!(scan(&bytes[10..]), WrapperScan::Incomplete { needed: 6 });
+/// assert_eq!(scan(&bytes), Scan::Complete { offset: 0, len: 10 });
+/// assert_eq!(scan(&bytes[10..]), Scan::Incomplete { needed: 6 });
 /// ```
 #[must_use]
-pub fn scan(buf: &[u8]) -> WrapperScan {
+pub fn scan(buf: &[u8]) -> Scan {
     let Some(header) = buf.first_chunk::<HEADER_LEN>() else {
         if let Some(&[a, b]) = buf.first_chunk::<2>()
             && [a, b] != WRAPPER_VERSION.to_be_bytes()
         {
             return bad_version(buf, u16::from_be_bytes([a, b]));
         }
-        return WrapperScan::Incomplete {
+        return Scan::Incomplete {
             needed: HEADER_LEN - buf.len(),
         };
     };
@@ -408,20 +393,20 @@ pub fn scan(buf: &[u8]) -> WrapperScan {
     }
     let len = HEADER_LEN + usize::from(u16::from_be_bytes([header[6], header[7]]));
     if buf.len() < len {
-        WrapperScan::Incomplete {
+        Scan::Incomplete {
             needed: len - buf.len(),
         }
     } else {
-        WrapperScan::Complete { len }
+        Scan::Complete { offset: 0, len }
     }
 }
 
-fn bad_version(buf: &[u8], found: u16) -> WrapperScan {
+fn bad_version(buf: &[u8], found: u16) -> Scan {
     // Drop up to the next place a header could start (`00 01`, or a final `00`).
     let discard = (1..buf.len())
         .find(|&i| buf.get(i) == Some(&0x00) && buf.get(i + 1).is_none_or(|&b| b == 0x01))
         .unwrap_or(buf.len().max(1));
-    WrapperScan::Invalid {
+    Scan::Invalid {
         discard,
         error: Error::BadWrapperVersion { offset: 0, found },
     }
@@ -542,7 +527,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> WrapperStream<B> {
             }
             let buffered = self.buf.as_ref().get(..self.len).unwrap_or(&[]);
             match scan(buffered) {
-                WrapperScan::Complete { len } => {
+                // `scan` puts a wrapper PDU at offset 0.
+                Scan::Complete { len, .. } => {
                     self.release = len;
                     let bytes = self.buf.as_ref().get(..len).unwrap_or(&[]);
                     let pdu = WrapperPdu::new_unchecked(bytes);
@@ -552,7 +538,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> WrapperStream<B> {
                         apdu: bytes.get(HEADER_LEN..).unwrap_or(&[]),
                     }));
                 }
-                WrapperScan::Invalid { discard, error } => {
+                Scan::Invalid { discard, error } => {
                     let discard = discard.min(self.len);
                     self.buf.as_mut().copy_within(discard..self.len, 0);
                     self.len -= discard;
@@ -561,7 +547,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> WrapperStream<B> {
                         error,
                     });
                 }
-                WrapperScan::Incomplete { needed } => {
+                Scan::Incomplete { needed } => {
                     let total = self.len + needed;
                     if self.len >= HEADER_LEN && total > self.capacity() {
                         // Too long for the buffer: skip the whole PDU to stay in sync.
@@ -777,13 +763,13 @@ mod tests {
     #[test]
     fn scan_cases() {
         let b = hex(WRAP_02);
-        assert_eq!(scan(&b), WrapperScan::Complete { len: 42 });
-        assert_eq!(scan(&b[..3]), WrapperScan::Incomplete { needed: 5 });
-        assert_eq!(scan(&[]), WrapperScan::Incomplete { needed: 8 });
-        assert_eq!(scan(&b[..10]), WrapperScan::Incomplete { needed: 32 });
+        assert_eq!(scan(&b), Scan::Complete { offset: 0, len: 42 });
+        assert_eq!(scan(&b[..3]), Scan::Incomplete { needed: 5 });
+        assert_eq!(scan(&[]), Scan::Incomplete { needed: 8 });
+        assert_eq!(scan(&b[..10]), Scan::Incomplete { needed: 32 });
         assert_eq!(
             scan(&[0x12, 0x00, 0x01, 0x00]),
-            WrapperScan::Invalid {
+            Scan::Invalid {
                 discard: 1,
                 error: Error::BadWrapperVersion {
                     offset: 0,
@@ -793,12 +779,12 @@ mod tests {
         );
         assert!(matches!(
             scan(&[0x12, 0x34]),
-            WrapperScan::Invalid { discard: 2, .. }
+            Scan::Invalid { discard: 2, .. }
         ));
         // A final 00 may start the next header: it is kept.
         assert!(matches!(
             scan(&[0x12, 0x00]),
-            WrapperScan::Invalid { discard: 1, .. }
+            Scan::Invalid { discard: 1, .. }
         ));
     }
 

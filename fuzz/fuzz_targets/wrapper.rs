@@ -29,14 +29,15 @@ fuzz_target!(|data: &[u8]| {
     let mut pos = 0;
     while pos < data.len() {
         match scan(&data[pos..]) {
-            dlms::wrapper::WrapperScan::Complete { len } => {
+            dlms::Scan::Complete { offset, len } => {
+                let start = pos + offset;
                 if len <= 128 {
-                    expected.push(data[pos + 8..pos + len].to_vec());
+                    expected.push(data[start + 8..start + len].to_vec());
                 }
-                pos += len;
+                pos = start + len;
             }
-            dlms::wrapper::WrapperScan::Invalid { discard, .. } => pos += discard,
-            dlms::wrapper::WrapperScan::Incomplete { .. } => break,
+            dlms::Scan::Invalid { discard, .. } => pos += discard,
+            dlms::Scan::Incomplete { .. } => break,
         }
     }
     let chunk = 1 + usize::from(data.first().copied().unwrap_or(0) % 16);

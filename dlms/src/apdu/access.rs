@@ -6,8 +6,8 @@ use super::common::{
     LongInvokeIdAndPriority, MethodDescriptor, SelectiveAccess, apdu_parse, encode_via_write,
     list_element, read_choice,
 };
-use crate::axdr::reader::Reader;
 use crate::axdr::{Data, Limits, Sink};
+use crate::wire::Reader;
 use crate::{Error, Result};
 
 /// Access-Request-Specification: one operation of an access-request.

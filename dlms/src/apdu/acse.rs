@@ -26,11 +26,12 @@
 use core::fmt;
 
 use super::ciphered::{CipheredApdu, GeneralCiphering, GeneralGloCiphering, plain_tag_of};
-use super::common::{code_point, encode_via_write};
+use super::common::encode_via_write;
 use super::initiate::{InitiateRequest, InitiateResponse};
 use super::service_error::ConfirmedServiceError;
-use crate::axdr::reader::Reader;
 use crate::axdr::{Encode, Limits, Sink};
+use crate::wire::Reader;
+use crate::wire::code_point;
 use crate::{Error, Result};
 
 // ---- BER ---------------------------------------------------------------------------------------

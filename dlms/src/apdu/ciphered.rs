@@ -35,9 +35,9 @@
 
 use super::common::{encode_via_write, read_choice};
 use super::service_error::expect_tag;
-use crate::axdr::reader::Reader;
 use crate::axdr::{Limits, Sink, length_len, put_length, put_octets};
-use crate::security::{Iv, KeyId, SecurityControl, SystemTitle, TAG_LEN, Tag};
+use crate::wire::Reader;
+use crate::wire::{Iv, KeyId, SecurityControl, SystemTitle, TAG_LEN, Tag};
 use crate::{Error, Result};
 
 /// The protected part of every envelope: `SC | IC | information | tag`.
@@ -114,7 +114,7 @@ impl<'a> CipheredContent<'a> {
     /// counter (Green Book 9.2.7.2.4.1; dlms.md §8.4; [`crate::security::iv`]).
     #[must_use]
     pub fn iv(&self, sender_system_title: &SystemTitle) -> Iv {
-        crate::security::iv(sender_system_title, self.invocation_counter)
+        crate::wire::iv(sender_system_title, self.invocation_counter)
     }
 
     fn write<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {

@@ -7,8 +7,8 @@ use core::marker::PhantomData;
 
 use obis::ObisCode;
 
-use crate::axdr::reader::Reader;
 use crate::axdr::{Data, DateTime, Encode, Limits, Sink, put_length, put_octets};
+use crate::wire::{Reader, code_point};
 use crate::{Error, Result};
 
 /// A [`Sink`] that only counts: `buffer_len` of the APDUs is the length of a dry run.
@@ -84,7 +84,7 @@ macro_rules! apdu_parse {
                 bytes: &'a [u8],
                 limits: &$crate::axdr::Limits,
             ) -> $crate::Result<Self> {
-                let mut r = $crate::axdr::reader::Reader::new(bytes, 0);
+                let mut r = $crate::wire::Reader::new(bytes, 0);
                 let (tag, at) = $crate::apdu::common::read_choice(&mut r, "apdu")?;
                 if tag != $tag {
                     return Err($crate::Error::UnknownTag {
@@ -325,40 +325,6 @@ pub struct AttributeWithSelection<'a> {
     /// Selective access, if any.
     pub access: Option<SelectiveAccess<'a>>,
 }
-
-macro_rules! code_point {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $($(#[$cmeta:meta])* $konst:ident = $value:literal => $text:literal,)* }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u8);
-
-        impl $name {
-            $($(#[$cmeta])* pub const $konst: Self = Self($value);)*
-
-            /// The name of the value, or `None` for one the standard does not assign.
-            #[must_use]
-            pub const fn name(self) -> Option<&'static str> {
-                match self.0 {
-                    $($value => Some($text),)*
-                    _ => None,
-                }
-            }
-        }
-
-        impl core::fmt::Display for $name {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                match self.name() {
-                    Some(n) => f.write_str(n),
-                    None => write!(f, "unknown({})", self.0),
-                }
-            }
-        }
-    };
-}
-pub(crate) use code_point;
 
 code_point! {
     /// Data-Access-Result (Green Book 9.5; dlms.md §5.5). Open: manufacturers use other values.

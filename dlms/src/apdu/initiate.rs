@@ -4,8 +4,8 @@
 use core::fmt;
 
 use super::common::{apdu_parse, encode_via_write, encode_via_write_static};
-use crate::axdr::reader::Reader;
 use crate::axdr::{Limits, Sink, put_octets};
+use crate::wire::Reader;
 use crate::{Error, Result};
 
 /// The xDLMS conformance block: 24 bits, bit 0 the most significant bit of the first byte

@@ -72,8 +72,8 @@ pub use sn::{
 };
 
 pub use crate::axdr::Encode;
-use crate::axdr::reader::Reader;
 use crate::axdr::{Limits, Sink};
+use crate::wire::Reader;
 use crate::{Error, Result};
 
 /// Any ACSE or xDLMS APDU.

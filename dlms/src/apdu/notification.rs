@@ -5,8 +5,8 @@ use super::common::{
     AttributeDescriptor, DateTimeField, LongInvokeIdAndPriority, apdu_parse, encode_via_write,
 };
 use crate::Result;
-use crate::axdr::reader::Reader;
 use crate::axdr::{Data, Encode, Limits, Sink};
+use crate::wire::Reader;
 
 /// DataNotification (tag 0x0F): a push from the meter.
 ///

@@ -1,9 +1,10 @@
 //! ExceptionResponse (0xD8) and ConfirmedServiceError (0x0E) (DLMS Green Book 9.5;
 //! dlms.md §5.7).
 
-use super::common::{code_point, encode_via_write_static};
-use crate::axdr::reader::Reader;
+use super::common::encode_via_write_static;
 use crate::axdr::{Limits, Sink};
+use crate::wire::Reader;
+use crate::wire::code_point;
 use crate::{Error, Result};
 
 code_point! {

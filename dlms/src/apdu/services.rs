@@ -6,8 +6,8 @@ use super::common::{
     GetDataResult, InvokeIdAndPriority, List, MethodDescriptor, SelectiveAccess, apdu_parse,
     encode_via_write, read_choice,
 };
-use crate::axdr::reader::Reader;
 use crate::axdr::{Data, Encode, Limits, Sink, put_octets};
+use crate::wire::Reader;
 use crate::{Error, Result};
 
 /// GET-Request (tag 0xC0).

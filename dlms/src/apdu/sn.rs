@@ -5,8 +5,8 @@ use super::common::{
     DataAccessResult, DateTimeField, List, ListElement, apdu_parse, encode_via_write, list_element,
     read_choice,
 };
-use crate::axdr::reader::Reader;
 use crate::axdr::{Data, Encode, Limits, Sink, put_octets};
+use crate::wire::Reader;
 use crate::{Error, Result};
 
 /// Variable-Access-Specification: what a short-name request addresses.

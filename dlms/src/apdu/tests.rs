@@ -10,7 +10,7 @@ use obis::ObisCode;
 use super::*;
 use crate::Error;
 use crate::axdr::{Data, DateTime, OwnedData};
-use crate::security::SecurityControl;
+use crate::wire::SecurityControl;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: std::string::String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -1099,7 +1099,7 @@ mod prop {
                 0x21, 0x25, 0x26, 0x28, 0x2C, 0x2D, 0x2E, 0x36, 0x38, 0x41, 0x45, 0x46, 0x48, 0x4C, 0x4D, 0x4E,
                 0x56, 0x58, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCF, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD7,
             ];
-            let tag_bytes = [0xA5u8; crate::security::TAG_LEN];
+            let tag_bytes = [0xA5u8; crate::wire::TAG_LEN];
             let sc = SecurityControl::from_byte(sc);
             let content = CipheredContent { security_control: sc, invocation_counter: ic, information: &info, auth_tag: sc.is_authenticated().then_some(&tag_bytes) };
             check!(CipheredApdu { tag: TAGS[tag_i], content }, CipheredApdu::parse);
@@ -1107,7 +1107,7 @@ mod prop {
             let header = GeneralHeader { transaction_id: &tid, originator_system_title: &st, recipient_system_title: &st, date_time: &tid, other_information: &kd };
             let key_info = match key {
                 0 => None,
-                1 => Some(KeyInfo::Identified { key_id: crate::security::KeyId(kd.len() as u8) }),
+                1 => Some(KeyInfo::Identified { key_id: crate::wire::KeyId(kd.len() as u8) }),
                 2 => Some(KeyInfo::Wrapped { kek_id: 0, key_ciphered_data: &kd }),
                 _ => Some(KeyInfo::Agreed { key_parameters: &st, key_ciphered_data: &kd }),
             };

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use super::datetime::{Date, DateTime, Time};
-use super::encode::{Encode, Sink, length_len, put_length};
-use super::reader::Reader;
+use crate::wire::Reader;
+use crate::wire::{Encode, Sink, length_len, put_length};
 use crate::{Error, Result};
 
 /// An A-XDR data type tag (the CHOICE number of `Data`, DLMS Green Book 9.5; dlms.md §4.1).

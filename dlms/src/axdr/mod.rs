@@ -35,11 +35,10 @@
 
 mod data;
 mod datetime;
-mod encode;
 #[cfg(feature = "alloc")]
 mod owned;
-pub(crate) mod reader;
 
+pub use crate::wire::{Encode, Sink, SliceSink, length_len, put_length, put_octets};
 pub use data::{
     BitString, CompactArray, Data, DataType, Limits, Node, NodeKind, SeqIter, Sequence, Walker,
 };
@@ -47,7 +46,6 @@ pub use datetime::{
     CivilDateTime, ClockStatus, Date, DateTime, DayOfMonth, Deviation, DeviationConvention, Month,
     Time, days_in_month, is_leap_year,
 };
-pub use encode::{Encode, Sink, SliceSink, length_len, put_length, put_octets};
 #[cfg(feature = "alloc")]
 pub use owned::OwnedData;
 

@@ -4,8 +4,8 @@
 use alloc::vec::Vec;
 
 use super::data::{BitString, CompactArray, Data, Limits};
-use super::encode::{Encode, Sink, length_len, put_length};
 use crate::Result;
+use crate::wire::{Encode, Sink, length_len, put_length};
 
 /// An A-XDR value that owns its bytes (feature `alloc`).
 ///

@@ -8,37 +8,17 @@
 //! follows (or hides inside a bogus length) is not lost. One flag may close a frame and open the
 //! next; runs of flags between frames are skipped.
 
-use super::frame::{FLAG, FrameHeader, HdlcFrame, HeaderScan, MIN_FRAME_LEN, parse_header};
-use crate::Error;
-
-/// What [`scan`] found at the start of a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scan {
-    /// A valid frame (structure, HCS and FCS checked) at `buf[offset..offset + len]`; `offset`
-    /// skips fill flags. The closing flag may also open the next frame: continue at
-    /// `offset + len - 1`.
-    Complete {
-        /// Offset of the opening flag.
-        offset: usize,
-        /// Length of the frame, flags included.
-        len: usize,
-    },
-    /// More bytes are needed: at least `needed` (a lower bound).
-    Incomplete {
-        /// How many more bytes are needed at least.
-        needed: usize,
-    },
-    /// The start of the buffer is not a valid frame: discard `discard` bytes (up to the next
-    /// flag) and scan again.
-    Invalid {
-        /// How many bytes to drop (at least 1).
-        discard: usize,
-        /// Why. Offsets are relative to the start of the buffer.
-        error: Error,
-    },
-}
+use super::frame::{
+    FLAG, FormatField, FrameHeader, HdlcFrame, HeaderScan, MIN_FRAME_LEN, parse_header,
+};
+use crate::{Error, Scan};
 
 /// Looks for a frame at the start of `buf` (httparse-style: incomplete input is not an error).
+///
+/// [`Scan::Complete`]: a valid frame (structure, HCS and FCS checked) at
+/// `buf[offset..offset + len]`, flags included; `offset` skips fill flags. The closing flag may
+/// also open the next frame: continue at `offset + len - 1`. [`Scan::Invalid`]: the start is
+/// not a valid frame; `discard` goes up to the next flag.
 ///
 /// ```
 /// use dlms::hdlc::{scan, Scan};
@@ -76,17 +56,18 @@ pub fn scan(buf: &[u8]) -> Scan {
             needed: MIN_FRAME_LEN - have,
         };
     };
-    if f0 >> 4 != 0xA {
+    let format = FormatField::from_bytes([f0, f1]);
+    if !format.is_type_3() {
         // The flag closed something (or was noise): drop the flags and look further.
         return Scan::Invalid {
             discard: start + 1,
             error: Error::BadFrameFormat {
                 offset: start + 1,
-                found: f0 >> 4,
+                found: format.format_type,
             },
         };
     }
-    let declared = (usize::from(f0) & 0x07) << 8 | usize::from(f1);
+    let declared = format.length;
     if declared < MIN_FRAME_LEN - 2 {
         return Scan::Invalid {
             discard: next_flag(buf, start + 1),

@@ -13,6 +13,7 @@
 use super::address::Address;
 use super::control::Control;
 use super::fcs as crc;
+use crate::invariant::in_bounds;
 use crate::{Error, Result};
 
 /// The HDLC flag.
@@ -33,10 +34,80 @@ pub const MIN_FRAME_LEN: usize = 9;
 /// two 4-byte addresses, control (1), HCS (2) and FCS (2).
 pub const MAX_OVERHEAD: usize = 2 + 2 + 4 + 4 + 1 + 2 + 2;
 
+/// Why ranges from a checked [`Layout`] are in bounds.
+const LAYOUT: &str = "a layout that `layout()` returned lies within its buffer";
+/// Why ranges of a frame being emitted are in bounds.
+const EMIT_SIZED: &str = "the callers size `out` to the whole frame";
+
 /// Frame format type 3 in the top nibble of the first format byte.
 const FORMAT_TYPE_3: u8 = 0xA;
 /// The segmentation bit in the first format byte.
 const SEGMENTATION: u8 = 0x08;
+
+/// The two-byte frame format field, decoded: the frame format type (4 bits), the segmentation
+/// bit and the 11-bit frame length (IEC 62056-46, frame format type 3). The one place the
+/// field is taken apart and put together.
+///
+/// ```
+/// use dlms::hdlc::FormatField;
+/// let f = FormatField::from_bytes([0xA8, 0x8C]);
+/// assert!(f.is_type_3());
+/// assert!(f.segmented);
+/// assert_eq!(f.length, 0x08C);
+/// assert_eq!(f.to_bytes(), [0xA8, 0x8C]);
+/// assert_eq!(FormatField::type_3(false, 0x7FF).to_bytes(), [0xA7, 0xFF]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FormatField {
+    /// The frame format type, the top nibble of the first byte (0xA for type 3).
+    pub format_type: u8,
+    /// The segmentation bit: more segments of the LSDU follow.
+    pub segmented: bool,
+    /// The frame length: the bytes between the flags (11 bits).
+    pub length: usize,
+}
+
+impl FormatField {
+    /// The frame format type this crate speaks.
+    pub const FORMAT_TYPE_3: u8 = FORMAT_TYPE_3;
+
+    /// Decodes the two bytes of the format field.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; 2]) -> Self {
+        Self {
+            format_type: bytes[0] >> 4,
+            segmented: bytes[0] & SEGMENTATION != 0,
+            length: ((bytes[0] & 0x07) as usize) << 8 | bytes[1] as usize,
+        }
+    }
+
+    /// A type-3 format field; `length` is taken modulo 2048.
+    #[must_use]
+    pub const fn type_3(segmented: bool, length: usize) -> Self {
+        Self {
+            format_type: FORMAT_TYPE_3,
+            segmented,
+            length: length & 0x7FF,
+        }
+    }
+
+    /// True for frame format type 3.
+    #[must_use]
+    pub const fn is_type_3(&self) -> bool {
+        self.format_type == FORMAT_TYPE_3
+    }
+
+    /// The two bytes of the field (the type's low nibble, and the length modulo 2048).
+    #[must_use]
+    pub const fn to_bytes(&self) -> [u8; 2] {
+        [
+            (self.format_type << 4)
+                | if self.segmented { SEGMENTATION } else { 0 }
+                | ((self.length >> 8) & 0x07) as u8,
+            self.length as u8,
+        ]
+    }
+}
 
 mod field {
     //! Fixed offsets from the start of the frame (the opening flag). The addresses have
@@ -149,20 +220,21 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
                 found: opening,
             });
         }
-        if format[0] >> 4 != FORMAT_TYPE_3 {
+        let format = FormatField::from_bytes(format);
+        if !format.is_type_3() {
             return Err(Error::BadFrameFormat {
                 offset: field::FORMAT.start,
-                found: format[0] >> 4,
+                found: format.format_type,
             });
         }
-        let declared = format_length(format);
+        let declared = format.length;
         let actual = b.len() - 2;
         if declared != actual {
             return Err(Error::LengthMismatch { declared, actual });
         }
         // Everything below happens inside `b[..fcs]`, where `fcs = len - 3`.
         let fcs = b.len().saturating_sub(3);
-        let header = b.get(..fcs).unwrap_or(&[]);
+        let header = in_bounds(b.get(..fcs), "fcs is at most the buffer length");
         let dst_start = field::ADDRESSES;
         let dst_len = Address::scan_len(
             header.get(dst_start..).unwrap_or(&[]),
@@ -239,22 +311,22 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
         if l.has_info() {
             // CRC over format..control followed by the HCS ends on the good residue when the HCS
             // is right; the FCS check then continues the same digest (it also covers the HCS).
-            digest.update(b.get(1..l.info).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(1..l.info), LAYOUT));
             if digest.clone().finalize() != crc::GOOD_CHECK {
                 return Err(Error::BadHcs {
                     offset: l.hcs(),
-                    expected: crc::fcs(b.get(1..l.hcs()).unwrap_or(&[])),
+                    expected: crc::fcs(in_bounds(b.get(1..l.hcs()), LAYOUT)),
                     found: read_le(b, l.hcs()),
                 });
             }
-            digest.update(b.get(l.info..l.fcs + 2).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(l.info..l.fcs + 2), LAYOUT));
         } else {
-            digest.update(b.get(1..l.fcs + 2).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(1..l.fcs + 2), LAYOUT));
         }
         if digest.finalize() != crc::GOOD_CHECK {
             return Err(Error::BadFcs {
                 offset: l.fcs,
-                expected: crc::fcs(b.get(1..l.fcs).unwrap_or(&[])),
+                expected: crc::fcs(in_bounds(b.get(1..l.fcs), LAYOUT)),
                 found: read_le(b, l.fcs),
             });
         }
@@ -273,24 +345,29 @@ impl<T: AsRef<[u8]>> HdlcFrame<T> {
 
     /// The frame format type (top nibble of the format field; 0xA for type 3).
     pub fn format_type(&self) -> u8 {
-        self.format()[0] >> 4
+        self.format().format_type
     }
 
     /// The segmentation bit: more segments of this LSDU follow.
     pub fn segmented(&self) -> bool {
-        self.format()[0] & SEGMENTATION != 0
+        self.format().segmented
     }
 
     /// The frame length from the format field (bytes between the flags).
     pub fn length(&self) -> usize {
-        format_length(self.format())
+        self.format().length
     }
 
-    fn format(&self) -> [u8; 2] {
-        match self.buffer.as_ref().get(field::FORMAT) {
+    /// The decoded format field.
+    pub fn format_field(&self) -> FormatField {
+        self.format()
+    }
+
+    fn format(&self) -> FormatField {
+        FormatField::from_bytes(match self.buffer.as_ref().get(field::FORMAT) {
             Some(&[a, b]) => [a, b],
             _ => [0, 0],
-        }
+        })
     }
 
     /// The raw destination address bytes.
@@ -396,11 +473,8 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> HdlcFrame<T> {
     ///
     /// `length` is taken modulo 2048.
     pub fn set_format(&mut self, segmented: bool, length: usize) {
-        let hi = (FORMAT_TYPE_3 << 4)
-            | if segmented { SEGMENTATION } else { 0 }
-            | ((length >> 8) & 0x07) as u8;
         if let Some(f) = self.buffer.as_mut().get_mut(field::FORMAT) {
-            f.copy_from_slice(&[hi, length as u8]);
+            f.copy_from_slice(&FormatField::type_3(segmented, length).to_bytes());
         }
     }
 
@@ -456,14 +530,14 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> HdlcFrame<T> {
         let b = self.buffer.as_mut();
         let mut digest = crc::digest();
         if l.has_info() {
-            let header = b.get(1..l.hcs()).unwrap_or(&[]);
+            let header = in_bounds(b.get(1..l.hcs()), LAYOUT);
             digest.update(header);
             let hcs = digest.clone().finalize().to_le_bytes();
             write_at(b, l.hcs(), &hcs);
             digest.update(&hcs);
-            digest.update(b.get(l.info..l.fcs).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(l.info..l.fcs), LAYOUT));
         } else {
-            digest.update(b.get(1..l.fcs).unwrap_or(&[]));
+            digest.update(in_bounds(b.get(1..l.fcs), LAYOUT));
         }
         let fcs = digest.finalize().to_le_bytes();
         write_at(b, l.fcs, &fcs);
@@ -512,7 +586,8 @@ pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
         }
         _ => return HeaderScan::Invalid,
     };
-    if format[0] >> 4 != FORMAT_TYPE_3 {
+    let format = FormatField::from_bytes(format);
+    if !format.is_type_3() {
         return HeaderScan::Invalid;
     }
     let dst_len = match Address::scan_len(rest, "", 0) {
@@ -528,7 +603,7 @@ pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
     };
     let control = field::ADDRESSES + dst_len + src_len;
     let hcs_end = control + 3;
-    let length = format_length(format);
+    let length = format.length;
     // A frame with an information field: the header, the HCS, at least one byte and the FCS.
     if length + 2 < hcs_end + 3 {
         return HeaderScan::Invalid;
@@ -550,10 +625,6 @@ pub(crate) fn parse_header(b: &[u8]) -> HeaderScan {
     })
 }
 
-fn format_length(format: [u8; 2]) -> usize {
-    (usize::from(format[0] & 0x07) << 8) | usize::from(format[1])
-}
-
 fn read_le(b: &[u8], at: usize) -> u16 {
     match b.get(at..at.saturating_add(2)) {
         Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
@@ -561,8 +632,12 @@ fn read_le(b: &[u8], at: usize) -> u16 {
     }
 }
 
+/// Writes a checksum at `at`; its callers place it inside a checked layout or a frame they
+/// sized, so the range is in bounds.
 fn write_at(b: &mut [u8], at: usize, bytes: &[u8]) {
-    if let Some(out) = b.get_mut(at..at + bytes.len()) {
+    let out = b.get_mut(at..at + bytes.len());
+    debug_assert!(out.is_some(), "a checksum is written inside the frame");
+    if let Some(out) = out {
         out.copy_from_slice(bytes);
     }
 }
@@ -613,14 +688,19 @@ impl<'a> HdlcFrameRepr<'a> {
         frame.verify(&layout)?;
         let b: &'a [u8] = frame.buffer;
         let dst_end = field::ADDRESSES + layout.dst_len;
-        let dst = Address::from_wire(b.get(field::ADDRESSES..).unwrap_or(&[]), layout.dst_len);
-        let src = Address::from_wire(b.get(dst_end..).unwrap_or(&[]), layout.src_len);
+        let dst = Address::from_wire(in_bounds(b.get(field::ADDRESSES..), LAYOUT), layout.dst_len);
+        let src = Address::from_wire(in_bounds(b.get(dst_end..), LAYOUT), layout.src_len);
+        let control_byte = |b: &[u8], at: usize| {
+            let byte = b.get(at).copied();
+            debug_assert!(byte.is_some(), "out of bounds: {LAYOUT}");
+            byte.unwrap_or(0)
+        };
         Ok(HdlcFrameRepr {
             segmented: frame.segmented(),
             dst,
             src,
-            control: Control::from_byte(b.get(layout.control).copied().unwrap_or(0)),
-            info: b.get(layout.info..layout.fcs).unwrap_or(&[]),
+            control: Control::from_byte(control_byte(b, layout.control)),
+            info: in_bounds(b.get(layout.info..layout.fcs), LAYOUT),
         })
     }
 
@@ -696,7 +776,11 @@ pub(crate) fn emit_parts(
     frame.set_flags();
     frame.set_format(segmented, len - 2);
     // The callers sized `out` from the addresses, so this cannot fail.
-    let _ = frame.set_addresses(dst, src);
+    let addressed = frame.set_addresses(dst, src);
+    debug_assert!(
+        addressed.is_ok(),
+        "the callers size `out` from the addresses"
+    );
     let control_at = field::ADDRESSES + dst.len() + src.len();
     let mut digest = crc::digest();
     if let Some(c) = out.get_mut(control_at) {
@@ -704,7 +788,7 @@ pub(crate) fn emit_parts(
     }
     let mut at = control_at + 1;
     if info_len > 0 {
-        digest.update(out.get(1..at).unwrap_or(&[]));
+        digest.update(in_bounds(out.get(1..at), EMIT_SIZED));
         let hcs = digest.clone().finalize().to_le_bytes();
         write_at(out, at, &hcs);
         digest.update(&hcs);
@@ -717,7 +801,7 @@ pub(crate) fn emit_parts(
             at += part.len();
         }
     } else {
-        digest.update(out.get(1..at).unwrap_or(&[]));
+        digest.update(in_bounds(out.get(1..at), EMIT_SIZED));
     }
     let fcs = digest.finalize().to_le_bytes();
     write_at(out, at, &fcs);

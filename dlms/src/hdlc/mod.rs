@@ -39,13 +39,14 @@ mod llc;
 mod params;
 mod segment;
 
+pub use crate::Scan;
 pub use address::{Address, AddressBytes, AddressSize};
 pub use control::{Control, FrameType};
-pub use deframe::{Deframed, Deframer, DeframerStats, Scan, scan};
+pub use deframe::{Deframed, Deframer, DeframerStats, scan};
 pub use fcs::{GOOD_CHECK, fcs, fcs_ok};
 pub use frame::{
-    FLAG, HdlcFrame, HdlcFrameRepr, MAX_FRAME_LEN, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
-    MIN_FRAME_LEN, frame_len,
+    FLAG, FormatField, HdlcFrame, HdlcFrameRepr, MAX_FRAME_LEN, MAX_FRAME_LEN_WITH_FLAGS,
+    MAX_OVERHEAD, MIN_FRAME_LEN, frame_len,
 };
 pub use frmr::FrmrInfo;
 pub use llc::{LLC_COMMAND, LLC_RESPONSE, Llc};
@@ -58,3 +59,4 @@ pub use segment::{Reassembler, Segment, Segments, segments};
 
 pub(crate) use deframe::{DeframerCore, Input};
 pub(crate) use frame::FrameHeader;
+pub(crate) use segment::{Reassembly, segment_count};

@@ -60,12 +60,24 @@ impl<'a> Iterator for Segments<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.rest.len().div_ceil(self.max_info);
+        let n = segment_count(self.rest.len(), self.max_info);
         (n, Some(n))
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Segment<'a>> {
+        // Every segment but the last is `max_info` long: skip `n` of them at once.
+        let skip = n.saturating_mul(self.max_info);
+        self.rest = self.rest.get(skip..).unwrap_or(&[]);
+        self.next()
     }
 }
 
 impl ExactSizeIterator for Segments<'_> {}
+
+/// How many segments [`segments`] cuts an LSDU of `len` bytes into.
+pub(crate) const fn segment_count(len: usize, max_info: usize) -> usize {
+    len.div_ceil(if max_info == 0 { 1 } else { max_info })
+}
 
 /// Reassembles segmented information fields into a caller-provided buffer.
 ///
@@ -82,8 +94,18 @@ impl ExactSizeIterator for Segments<'_> {}
 #[derive(Debug, Clone)]
 pub struct Reassembler<B> {
     buf: B,
+    core: Reassembly,
+}
+
+/// The state of a reassembly without its buffer, which is passed to every
+/// [`push`](Reassembly::push): the link engine keeps its receive buffer in the caller's
+/// storage. [`Reassembler`] is this with an owned buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reassembly {
     len: usize,
     state: State,
+    /// The length of the LSDU being (or last) skipped, all its segments counted.
+    skipped: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +125,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Reassembler<B> {
     pub fn new(buf: B) -> Self {
         Reassembler {
             buf,
-            len: 0,
-            state: State::Idle,
+            core: Reassembly::new(),
         }
     }
 
@@ -115,22 +136,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Reassembler<B> {
 
     /// True while segments of an unfinished LSDU are buffered (or being skipped).
     pub fn in_progress(&self) -> bool {
-        matches!(self.state, State::Collecting | State::Discarding)
+        self.core.in_progress()
     }
 
     /// Bytes buffered for the unfinished LSDU.
     pub fn buffered(&self) -> usize {
-        if self.state == State::Collecting {
-            self.len
-        } else {
-            0
-        }
+        self.core.buffered()
     }
 
     /// Drops whatever is buffered.
     pub fn reset(&mut self) {
-        self.len = 0;
-        self.state = State::Idle;
+        self.core.reset();
     }
 
     /// Adds one segment; returns the LSDU when `more` is false.
@@ -139,12 +155,69 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Reassembler<B> {
     /// [`Error::ApduTooLong`] when the LSDU does not fit; the segments that follow up to the
     /// last one are then skipped (each push returns `Ok(None)`).
     pub fn push(&mut self, info: &[u8], more: bool) -> Result<Option<&[u8]>> {
+        self.core
+            .push(self.buf.as_mut(), info, more)
+            .map(|lsdu| lsdu.map(|b| &*b))
+    }
+}
+
+impl Reassembly {
+    /// Nothing buffered.
+    pub(crate) const fn new() -> Self {
+        Reassembly {
+            len: 0,
+            state: State::Idle,
+            skipped: 0,
+        }
+    }
+
+    /// As [`Reassembler::in_progress`].
+    pub(crate) fn in_progress(&self) -> bool {
+        matches!(self.state, State::Collecting | State::Discarding)
+    }
+
+    /// True while the rest of an LSDU that did not fit is skipped.
+    pub(crate) fn discarding(&self) -> bool {
+        self.state == State::Discarding
+    }
+
+    /// The length of the LSDU being (or last) skipped: every segment of it, up to now.
+    pub(crate) const fn skipped_len(&self) -> usize {
+        self.skipped
+    }
+
+    /// As [`Reassembler::buffered`].
+    pub(crate) fn buffered(&self) -> usize {
+        if self.state == State::Collecting {
+            self.len
+        } else {
+            0
+        }
+    }
+
+    /// As [`Reassembler::reset`].
+    pub(crate) fn reset(&mut self) {
+        self.len = 0;
+        self.state = State::Idle;
+    }
+
+    /// As [`Reassembler::push`], into `buf` (the same buffer on every call).
+    ///
+    /// # Errors
+    /// As [`Reassembler::push`].
+    pub(crate) fn push<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+        info: &[u8],
+        more: bool,
+    ) -> Result<Option<&'b mut [u8]>> {
         match self.state {
             State::Complete => {
                 self.len = 0;
                 self.state = State::Idle;
             }
             State::Discarding => {
+                self.skipped += info.len();
                 if !more {
                     self.state = State::Idle;
                 }
@@ -152,10 +225,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Reassembler<B> {
             }
             State::Idle | State::Collecting => {}
         }
-        let capacity = self.capacity();
+        let capacity = buf.len();
         let end = self.len + info.len();
-        let Some(dst) = self.buf.as_mut().get_mut(self.len..end) else {
+        let Some(dst) = buf.get_mut(self.len..end) else {
             self.len = 0;
+            self.skipped = end;
             self.state = if more { State::Discarding } else { State::Idle };
             return Err(Error::ApduTooLong { len: end, capacity });
         };
@@ -166,7 +240,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Reassembler<B> {
             return Ok(None);
         }
         self.state = State::Complete;
-        Ok(self.buf.as_ref().get(..end))
+        Ok(buf.get_mut(..end))
     }
 }
 

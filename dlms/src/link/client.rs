@@ -264,6 +264,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcClient<B> {
     ///
     /// Fewer than `bytes.len()` are taken when an APDU or push is waiting to be handed out:
     /// drain [`HdlcClient::poll_event`], then call again with the rest.
+    #[must_use = "the bytes not taken must be fed again after poll_event"]
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) -> usize {
         engine::handle_input(&mut self.inner, self.storage.as_mut(), bytes, now)
     }

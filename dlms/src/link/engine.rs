@@ -5,7 +5,9 @@ use super::{DisconnectReason, Instant, LinkEvent, LinkStats, Push, Timeouts};
 use crate::hdlc::{
     Address, Control, DeframerCore, FrameHeader, FrameType, FrmrInfo, HdlcFrame, HdlcFrameRepr,
     HdlcParameters, Input, LLC_COMMAND, LLC_RESPONSE, Llc, MAX_FRAME_LEN_WITH_FLAGS, MAX_OVERHEAD,
+    Reassembly, Segment, segment_count, segments,
 };
+use crate::invariant::in_bounds;
 use crate::{Error, Result};
 
 /// Length of the LLC header.
@@ -97,7 +99,10 @@ impl Pending {
         match self {
             Pending::Connected { parameters, peer } => LinkEvent::Connected { parameters, peer },
             Pending::Disconnected(reason) => LinkEvent::Disconnected { reason },
-            Pending::Apdu { start, end } => LinkEvent::Apdu(rx.get(start..end).unwrap_or(&[])),
+            Pending::Apdu { start, end } => LinkEvent::Apdu(in_bounds(
+                rx.get(start..end),
+                "an APDU event holds the range reassembly filled in this receive buffer",
+            )),
             Pending::Push {
                 start,
                 end,
@@ -106,7 +111,10 @@ impl Pending {
                 src,
                 frame_type,
             } => LinkEvent::Push(Push {
-                apdu: rx.get(start..end).unwrap_or(&[]),
+                apdu: in_bounds(
+                    rx.get(start..end),
+                    "a push event holds the range reassembly filled in this receive buffer",
+                ),
                 llc,
                 dst,
                 src,
@@ -143,8 +151,13 @@ impl Queue {
     }
 
     fn push(&mut self, p: Pending) {
+        debug_assert!(
+            self.len < QUEUE,
+            "input pauses while fewer than QUEUE_RESERVE slots are free, and no frame emits more \
+             events than that, so the queue never fills"
+        );
         if self.len == QUEUE {
-            // Cannot happen (input pauses before the queue fills); keep the newest.
+            // Cannot happen (see above); in release, keep the newest.
             self.pop();
         }
         if let Some(slot) = self.items.get_mut((self.head + self.len) % QUEUE) {
@@ -236,9 +249,9 @@ pub(crate) struct Core {
 
     // Receive side.
     pub vr: u8,
-    rx_len: usize,
+    /// Reassembly into the receive buffer (`hdlc::Reassembler` without its buffer).
+    rx: Reassembly,
     rx_owner: RxOwner,
-    rx_discarding: bool,
 }
 
 impl Core {
@@ -261,9 +274,8 @@ impl Core {
             ui_sent: 0,
             peer_busy: false,
             vr: 0,
-            rx_len: 0,
+            rx: Reassembly::new(),
             rx_owner: RxOwner::Idle,
-            rx_discarding: false,
         }
     }
 
@@ -334,8 +346,7 @@ impl Core {
         self.vr = 0;
         if self.rx_owner == RxOwner::Link {
             self.rx_owner = RxOwner::Idle;
-            self.rx_len = 0;
-            self.rx_discarding = false;
+            self.rx.reset();
         }
     }
 
@@ -379,16 +390,26 @@ impl Core {
         usize::from(self.params.max_info_tx).max(1)
     }
 
+    /// How many segments the LSDU in the transmit buffer takes (`hdlc::segments`).
     pub(crate) fn segments(&self) -> usize {
-        self.tx_len.div_ceil(self.max_info_tx())
+        segment_count(self.tx_len, self.max_info_tx())
     }
 
-    /// Segment `i` of the transmit buffer and its segmentation bit.
+    /// Segment `i` of the transmit buffer and its segmentation bit (`hdlc::segments`).
     pub(crate) fn segment<'t>(&self, tx: &'t [u8], i: usize) -> (&'t [u8], bool) {
-        let m = self.max_info_tx();
-        let start = i * m;
-        let end = (start + m).min(self.tx_len);
-        (tx.get(start..end).unwrap_or(&[]), end < self.tx_len)
+        let lsdu = in_bounds(
+            tx.get(..self.tx_len),
+            "start_tx copied tx_len bytes into this transmit buffer",
+        );
+        let segment = segments(lsdu, self.max_info_tx()).nth(i);
+        debug_assert!(
+            segment.is_some(),
+            "callers ask for segments below segments()"
+        );
+        match segment {
+            Some(Segment { info, more }) => (info, more),
+            None => (&[], false),
+        }
     }
 
     fn ns_of(&self, i: usize) -> u8 {
@@ -548,18 +569,16 @@ impl Core {
         if let RxOwner::Push { .. } = self.rx_owner {
             // The connection's data wins over an unfinished push.
             self.rx_owner = RxOwner::Idle;
-            self.rx_len = 0;
-            self.rx_discarding = false;
+            self.rx.reset();
         }
         if self.rx_owner == RxOwner::Idle {
-            self.rx_len = 0;
-            self.rx_discarding = false;
+            self.rx.reset();
         }
         self.rx_owner = RxOwner::Link;
         match self.append(rx, info, more) {
-            Some(len) => {
+            Some(data) => {
                 self.rx_owner = RxOwner::Idle;
-                let data = rx.get(..len).unwrap_or(&[]);
+                let len = data.len();
                 match llc.strip(data) {
                     Ok(_) => {
                         self.stats.apdus_received += 1;
@@ -581,59 +600,41 @@ impl Core {
         }
     }
 
-    /// Appends a segment; returns the LSDU length when it is complete.
+    /// Appends a segment; returns the LSDU when it is complete.
     ///
     /// An LSDU of the connection that does not fit is counted to its end and then reported
     /// with [`Pending::TooLong`] (the peer now waits for an answer); a push that does not fit
     /// is reported at once with [`Pending::Discarded`] and its remaining segments are skipped.
-    fn append(&mut self, rx: &mut [u8], info: &[u8], more: bool) -> Option<usize> {
-        let end = self.rx_len + info.len();
-        if self.rx_discarding {
-            self.rx_len = end;
-            if !more {
-                self.finish_discarding(rx.len());
-            }
-            return None;
-        }
-        match rx.get_mut(self.rx_len..end) {
-            Some(dst) => dst.copy_from_slice(info),
-            None => {
-                let capacity = rx.len();
-                if self.rx_owner == RxOwner::Link {
-                    self.rx_len = end;
-                    self.rx_discarding = true;
-                    if !more {
-                        self.finish_discarding(capacity);
-                    }
-                } else {
-                    self.emit(Pending::Discarded(Error::ApduTooLong {
-                        len: end,
-                        capacity,
-                    }));
-                    self.rx_len = 0;
-                    self.rx_discarding = more;
+    fn append<'r>(&mut self, rx: &'r mut [u8], info: &[u8], more: bool) -> Option<&'r [u8]> {
+        let capacity = rx.len();
+        let was_discarding = self.rx.discarding();
+        match self.rx.push(rx, info, more) {
+            Ok(Some(lsdu)) => Some(lsdu),
+            Ok(None) => {
+                if was_discarding && !more {
+                    self.finish_discarding(capacity);
                 }
-                return None;
+                None
+            }
+            Err(error) => {
+                if self.rx_owner != RxOwner::Link {
+                    self.emit(Pending::Discarded(error));
+                } else if !more {
+                    self.finish_discarding(capacity);
+                }
+                None
             }
         }
-        self.rx_len = end;
-        if more {
-            return None;
-        }
-        self.rx_len = 0;
-        Some(end)
     }
 
-    /// The last segment of a skipped LSDU arrived: report a connection LSDU, start afresh.
+    /// The last segment of a skipped LSDU arrived: report a connection LSDU.
     fn finish_discarding(&mut self, capacity: usize) {
         if self.rx_owner == RxOwner::Link {
             self.emit(Pending::TooLong {
-                len: self.rx_len.saturating_sub(LLC_LEN),
+                len: self.rx.skipped_len().saturating_sub(LLC_LEN),
                 capacity: capacity.saturating_sub(LLC_LEN),
             });
         }
-        self.rx_discarding = false;
-        self.rx_len = 0;
     }
 
     /// A frame outside the connection (UI, or I-frames from a meter that pushes without SNRM).
@@ -656,14 +657,14 @@ impl Core {
             RxOwner::Push { src: s, .. } if s == src => {}
             _ => {
                 // A new push (an unfinished one from another source is dropped).
-                self.rx_len = 0;
-                self.rx_discarding = false;
+                self.rx.reset();
             }
         }
         self.rx_owner = owner;
-        if let Some(len) = self.append(rx, frame.info(), more) {
+        if let Some(data) = self.append(rx, frame.info(), more) {
             self.rx_owner = RxOwner::Idle;
-            let (llc, rest) = Llc::split(rx.get(..len).unwrap_or(&[]));
+            let len = data.len();
+            let (llc, rest) = Llc::split(data);
             self.emit(Pending::Push {
                 start: len - rest.len(),
                 end: len,

@@ -39,7 +39,7 @@
 //!     loop {
 //!         let mut moved = false;
 //!         while let Some(n) = client.poll_transmit(frame, now).unwrap() {
-//!             meter.handle_input(&frame[..n], now);
+//!             let _taken = meter.handle_input(&frame[..n], now);
 //!             moved = true;
 //!             while let Some(event) = meter.poll_event() {
 //!                 if let LinkEvent::Apdu(apdu) = event {
@@ -53,7 +53,7 @@
 //!             }
 //!         }
 //!         while let Some(n) = meter.poll_transmit(frame).unwrap() {
-//!             client.handle_input(&frame[..n], now);
+//!             let _taken = client.handle_input(&frame[..n], now);
 //!             moved = true;
 //!         }
 //!         if !moved {

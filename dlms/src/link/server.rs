@@ -209,6 +209,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> HdlcServer<B> {
 
     /// Feeds bytes received from the wire; returns how many were taken (see
     /// [`super::HdlcClient::handle_input`]).
+    #[must_use = "the bytes not taken must be fed again after poll_event"]
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) -> usize {
         engine::handle_input(&mut self.inner, self.storage.as_mut(), bytes, now)
     }

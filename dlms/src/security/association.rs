@@ -64,14 +64,15 @@
 use obis::ObisCode;
 
 use super::context::SecurityContext;
-use super::keys::{Key, KeyId, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
-use super::title::SystemTitle;
+use super::keys::{Key, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 use crate::apdu::{
     Aare, Aarq, AcseServiceUser, ActionRequest, ActionResponse, ActionResponseItem, ActionResult,
     AuthenticationValue, BerBitString, ExceptionResponse, ExceptionServiceError, GetDataResult,
     InvokeIdAndPriority, MechanismName, MethodDescriptor, ResultSourceDiagnostic, StateError, Tlv,
 };
 use crate::axdr::{Data, Sink, SliceSink, put_length};
+use crate::wire::KeyId;
+use crate::wire::SystemTitle;
 use crate::{Error, Result};
 
 /// The logical name of the current association: Association LN `0-0:40.0.0.255`.

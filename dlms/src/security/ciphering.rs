@@ -10,29 +10,13 @@
 //!
 //! The IV is the sender's system title followed by the invocation counter (big-endian).
 
-use super::control::{Protection, SECURITY_HEADER_LEN, SecurityControl, SecurityHeader};
-use super::gcm::{Cipher, IV_LEN, Iv, Tag};
+use super::gcm::Cipher;
 use super::keys::Key;
-use super::title::SystemTitle;
 use crate::apdu::GeneralHeader;
+use crate::wire::SystemTitle;
+use crate::wire::{Protection, SECURITY_HEADER_LEN, SecurityControl, SecurityHeader};
+use crate::wire::{Tag, iv};
 use crate::{Error, Result};
-
-/// The AES-GCM IV: the sender's system title ‖ the invocation counter, big-endian (notes §8.4).
-///
-/// ```
-/// use dlms::security::{iv, SystemTitle};
-/// let st = SystemTitle::new([0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E]);
-/// assert_eq!(iv(&st, 0x0123_4567), [0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E,
-///                                   0x01, 0x23, 0x45, 0x67]);
-/// ```
-#[must_use]
-pub fn iv(system_title: &SystemTitle, invocation_counter: u32) -> Iv {
-    let mut iv = [0u8; IV_LEN];
-    let (title, counter) = iv.split_at_mut(8);
-    title.copy_from_slice(system_title.as_bytes());
-    counter.copy_from_slice(&invocation_counter.to_be_bytes());
-    iv
-}
 
 /// The general-ciphering fields that extend the authenticated-and-encrypted AAD (a
 /// [`GeneralHeader`]): `SC ‖ AK ‖ transaction-id ‖ originator-system-title ‖
@@ -314,9 +298,8 @@ pub fn open_in_place(
 /// ```
 pub fn split_content(
     content: &mut [u8],
-) -> Result<(super::control::SecurityHeaderRepr, &mut [u8], Option<&Tag>)> {
-    let header =
-        super::control::SecurityHeaderRepr::parse(&SecurityHeader::new_unchecked(&*content))?;
+) -> Result<(crate::wire::SecurityHeaderRepr, &mut [u8], Option<&Tag>)> {
+    let header = crate::wire::SecurityHeaderRepr::parse(&SecurityHeader::new_unchecked(&*content))?;
     let body = content
         .get_mut(SECURITY_HEADER_LEN..)
         .ok_or(Error::Truncated {

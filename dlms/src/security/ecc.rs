@@ -181,7 +181,7 @@ curve_module!(p256, p256, 32, "1", "SHA-256");
 curve_module!(p384, p384, 48, "2", "SHA-384");
 
 use super::Bounded;
-use super::control::SecuritySuite;
+use crate::wire::SecuritySuite;
 use crate::{Error, Result};
 
 /// The longest raw public key or signature (P-384: 96 bytes).

@@ -15,19 +15,8 @@ use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
 
 use super::keys::Key;
+use crate::wire::{IV_LEN, Iv, TAG_LEN, Tag};
 use crate::{Error, Result};
-
-/// Length of the DLMS authentication tag: the GCM tag truncated to 96 bits.
-pub const TAG_LEN: usize = 12;
-
-/// Length of the AES-GCM IV: system title (8) ‖ invocation counter (4).
-pub const IV_LEN: usize = 12;
-
-/// A 12-byte authentication tag.
-pub type Tag = [u8; TAG_LEN];
-
-/// A 12-byte IV.
-pub type Iv = [u8; IV_LEN];
 
 type Gcm128 = AesGcm<Aes128, U12, U12>;
 type Gcm256 = AesGcm<Aes256, U12, U12>;

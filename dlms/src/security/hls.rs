@@ -17,11 +17,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Bounded;
-use super::control::{SecurityControl, SecuritySuite};
-use super::gcm::{Cipher, TAG_LEN};
+use super::gcm::Cipher;
 use super::keys::Key;
-use super::title::SystemTitle;
 use crate::apdu::MechanismName;
+use crate::wire::SystemTitle;
+use crate::wire::TAG_LEN;
+use crate::wire::{SecurityControl, SecuritySuite};
 use crate::{Error, Result};
 
 /// The shortest challenge (Green Book 9.2.7.4).
@@ -414,8 +415,8 @@ fn gmac_response(
     challenge: &[u8],
 ) -> Result<Response> {
     ak.check_suite(suite)?;
-    let sc = SecurityControl::new(suite, super::control::Protection::Authenticated).to_byte();
-    let iv = super::ciphering::iv(title, invocation_counter);
+    let sc = SecurityControl::new(suite, crate::wire::Protection::Authenticated).to_byte();
+    let iv = crate::wire::iv(title, invocation_counter);
     if cipher.key_len() != ak.len() {
         return Err(Error::KeySize {
             suite: suite.id(),

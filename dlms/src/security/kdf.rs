@@ -8,9 +8,9 @@
 
 use sha2::Digest;
 
-use super::control::SecuritySuite;
 use super::keys::Key;
-use super::title::SystemTitle;
+use crate::wire::SecuritySuite;
+use crate::wire::SystemTitle;
 use crate::{Error, Result};
 
 /// The hash of the KDF: SHA-256 for suite 1, SHA-384 for suite 2.

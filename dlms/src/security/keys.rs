@@ -6,7 +6,7 @@ use aes::cipher::KeyInit;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::control::SecuritySuite;
+use crate::wire::SecuritySuite;
 use crate::{Error, Result};
 
 /// A symmetric key: 16 bytes (AES-128; suites 0 and 1) or 32 bytes (AES-256; suite 2).
@@ -136,23 +136,6 @@ impl PartialEq for Key {
 
 impl Eq for Key {}
 
-crate::apdu::common::code_point! {
-    /// A key id as used by the Security setup (class 64) method `key_transfer` and by
-    /// general-ciphering identified keys (Green Book 4.4.7; Gurux `GlobalKeyType`; dlms.md §8.1).
-    ///
-    /// An open newtype: unknown ids round-trip.
-    KeyId {
-        /// Global unicast encryption key (GUEK), 0.
-        GLOBAL_UNICAST_ENCRYPTION = 0 => "global-unicast-encryption-key",
-        /// Global broadcast encryption key (GBEK), 1.
-        GLOBAL_BROADCAST_ENCRYPTION = 1 => "global-broadcast-encryption-key",
-        /// (Global) authentication key (GAK), 2.
-        AUTHENTICATION = 2 => "authentication-key",
-        /// Master key, the key encryption key (KEK), 3.
-        MASTER = 3 => "master-key",
-    }
-}
-
 /// Length of a wrapped 16-byte key (RFC 3394: key + 8).
 pub const WRAPPED_KEY_128_LEN: usize = 24;
 /// Length of a wrapped 32-byte key.
@@ -236,6 +219,7 @@ pub fn unwrap_key(kek: &Key, wrapped: &[u8]) -> Result<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::KeyId;
     use std::format;
 
     fn hex(s: &str) -> std::vec::Vec<u8> {

@@ -60,7 +60,6 @@
 pub mod association;
 mod ciphering;
 mod context;
-mod control;
 mod counter;
 #[cfg(any(feature = "p256", feature = "p384"))]
 pub mod ecc;
@@ -70,30 +69,31 @@ mod hls;
 mod kdf;
 mod keys;
 mod policy;
-mod title;
 
-pub use ciphering::{
-    AadExtension, CipheringParams, MAX_AAD_LEN, TagStatus, iv, open_in_place, seal_in_place,
-    split_content,
-};
-pub use context::{Ciphering, Envelope, Protected, SecurityContext, Unprotected};
-pub use control::{
+pub use crate::wire::{IV_LEN, Iv, KeyId, TAG_LEN, Tag, iv};
+pub use crate::wire::{
     Protection, SECURITY_HEADER_LEN, SecurityControl, SecurityHeader, SecurityHeaderRepr,
     SecuritySuite,
 };
+pub use crate::wire::{SYSTEM_TITLE_LEN, SystemTitle};
+pub use ciphering::{
+    AadExtension, CipheringParams, MAX_AAD_LEN, TagStatus, open_in_place, seal_in_place,
+    split_content,
+};
+pub use context::{Envelope, Protected, SecurityContext, Unprotected};
 pub use counter::{CounterPair, Counters, ReceiveCounter, SendCounter};
 pub use envelope::{
-    EnvelopeKind, GeneralFields, GeneralKey, KeyUsed, SignedApdu, SigningCoverage, UnprotectedApdu,
+    Ciphering, EnvelopeKind, GeneralFields, GeneralKey, KeyUsed, SignedApdu, SigningCoverage,
+    UnprotectedApdu,
 };
-pub use gcm::{Cipher, IV_LEN, Iv, TAG_LEN, Tag};
+pub use gcm::Cipher;
 pub use hls::{
     Challenge, Exchange, GMAC_RESPONSE_LEN, HlsSecret, MAX_CHALLENGE_LEN, MAX_RESPONSE_LEN,
     MIN_CHALLENGE_LEN, ManufacturerHls, Response, check_password,
 };
 pub use kdf::{AlgorithmId, KdfHash, concat_kdf, derive_key};
-pub use keys::{Key, KeyId, WRAPPED_KEY_128_LEN, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
+pub use keys::{Key, WRAPPED_KEY_128_LEN, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 pub use policy::{SecurityPolicy, SuiteSet};
-pub use title::{SYSTEM_TITLE_LEN, SystemTitle};
 
 /// Writes `name(hex)` (Debug output of byte strings that are not secret).
 fn write_hex(f: &mut core::fmt::Formatter<'_>, name: &str, bytes: &[u8]) -> core::fmt::Result {

@@ -1,6 +1,6 @@
 //! What a receiver accepts beyond the standard (notes §12.2).
 
-use super::control::SecuritySuite;
+use crate::wire::SecuritySuite;
 
 /// A set of security suites (bit n = suite n, for the 16 possible suite ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

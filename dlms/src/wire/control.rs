@@ -277,7 +277,7 @@ mod field {
 }
 
 /// A zero-copy view of ciphered content: the security header followed by the information
-/// (and the tag, which this view leaves in the information; see [`super::split_content`]).
+/// (and the tag, which this view leaves in the information; see [`crate::security::split_content`]).
 ///
 /// After [`SecurityHeader::check_len`] (or [`SecurityHeader::new_checked`]) succeeds no accessor
 /// panics; on a short buffer made with [`SecurityHeader::new_unchecked`] the getters read zeros

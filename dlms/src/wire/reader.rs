@@ -31,7 +31,12 @@ impl<'a> Reader<'a> {
 
     /// The bytes not read yet.
     pub(crate) fn rest(&self) -> &'a [u8] {
-        self.buf.get(self.pos..).unwrap_or_default()
+        let rest = self.buf.get(self.pos..);
+        debug_assert!(
+            rest.is_some(),
+            "the position only moves over bytes that were checked"
+        );
+        rest.unwrap_or_default()
     }
 
     /// True when every byte has been read.

@@ -49,7 +49,12 @@ impl<'b> SliceSink<'b> {
     /// The bytes written so far.
     #[must_use]
     pub fn written(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
+        let written = self.buf.get(..self.len);
+        debug_assert!(
+            written.is_some(),
+            "`put` only counts bytes it wrote into `buf`"
+        );
+        written.unwrap_or_default()
     }
 }
 
