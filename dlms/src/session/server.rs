@@ -54,9 +54,10 @@
 //! impl Application for Meter {
 //!     fn attribute_access(&self, _: &RequestContext, a: &AttributeDescriptor)
 //!         -> Result<AttributeAccess, DataAccessResult> {
-//!         match (a.class_id, a.instance_id.to_string().as_str()) {
-//!             (3, "1-0:1.8.0.255") => Ok(AttributeAccess::Read),
-//!             (_, "1-0:1.8.0.255") => Err(DataAccessResult::OBJECT_CLASS_INCONSISTENT),
+//!         const ENERGY: obis::ObisCode = obis::ObisCode::new(1, 0, 1, 8, 0, 255);
+//!         match (a.class_id, a.instance_id) {
+//!             (3, ENERGY) => Ok(AttributeAccess::Read),
+//!             (_, ENERGY) => Err(DataAccessResult::OBJECT_CLASS_INCONSISTENT),
 //!             _ => Err(DataAccessResult::OBJECT_UNDEFINED),
 //!         }
 //!     }
