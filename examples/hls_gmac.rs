@@ -1,5 +1,5 @@
 //! Head-end and meter use of `dlms::security`: an HLS-GMAC (mechanism 5) association, all four
-//! passes as APDU bytes built and read with `dlms::security::association` (no hand-rolled
+//! passes as APDU bytes built and read with `dlms::session::association` (no hand-rolled
 //! bytes), against a simulated meter.
 //!
 //! 1. AARQ: the client sends its challenge CtoS (random, from the operating system's RNG).
@@ -23,10 +23,10 @@ use dlms::apdu::{
     ResultSourceDiagnostic, UserInformation,
 };
 use dlms::axdr::Encode;
-use dlms::security::association;
 use dlms::security::{
     Challenge, Counters, Key, KeyId, SecurityContext, SecuritySuite, SendCounter, SystemTitle,
 };
+use dlms::session::association;
 use meterkit_examples::to_hex;
 
 const EK: [u8; 16] = [

@@ -343,6 +343,20 @@ pub enum Error {
         /// The length found.
         len: usize,
     },
+    /// The server rejected the association: the AARE's result (1 rejected-permanent, 2
+    /// rejected-transient) and its diagnostic (IEC 62056-5-3, the A-ASSOCIATE service).
+    #[error(
+        "association rejected (result {result}, {} diagnostic {diagnostic})",
+        if *by_provider { "acse-service-provider" } else { "acse-service-user" }
+    )]
+    AssociationRejected {
+        /// The association result.
+        result: u8,
+        /// The result-source-diagnostic value.
+        diagnostic: u8,
+        /// Whether the diagnostic is the ACSE service provider's (else the service user's).
+        by_provider: bool,
+    },
     /// The peer's password (LLS) or its answer to our HLS challenge, f(challenge), is wrong.
     #[error("authentication failed: wrong password or wrong response to the challenge")]
     AuthenticationFailed,

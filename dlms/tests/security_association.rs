@@ -12,12 +12,12 @@ use dlms::apdu::{
     InvokeIdAndPriority, MechanismName, ResultSourceDiagnostic, UserInformation,
 };
 use dlms::axdr::{Data, Encode};
-use dlms::security::association::{
-    self, AarqAuthentication, exception_response, key_transfer_parameter, key_transfer_request,
-};
 use dlms::security::{
     Ciphering, Counters, EnvelopeKind, Key, KeyId, SecurityContext, SecurityControl, SecuritySuite,
     SendCounter, SystemTitle, check_password,
+};
+use dlms::session::association::{
+    self, AarqAuthentication, exception_response, key_transfer_parameter, key_transfer_request,
 };
 use obis::ObisCode;
 use security_util::{AK, EK, ST_OTHER, ST_SENDER, hex, key};
@@ -245,7 +245,7 @@ fn lls_and_sha256_over_the_acse_apdus() {
         association::aarq_authentication(&titled),
         Err(Error::SystemTitleLength { len: 5 })
     );
-    // A rejected AARE is an authentication failure for the client.
+    // A rejected AARE is reported with its result and diagnostic, not as a wrong password.
     let rejected = Aare::new(
         ln(),
         AssociationResult::REJECTED_PERMANENT,
@@ -254,7 +254,22 @@ fn lls_and_sha256_over_the_acse_apdus() {
     );
     assert_eq!(
         association::aare_authentication(&rejected),
-        Err(Error::AuthenticationFailed)
+        Err(Error::AssociationRejected {
+            result: 1,
+            diagnostic: 13,
+            by_provider: false
+        })
+    );
+    let context = Aare::new(
+        ln(),
+        AssociationResult::REJECTED_PERMANENT,
+        ResultSourceDiagnostic::User(AcseServiceUser::APPLICATION_CONTEXT_NAME_NOT_SUPPORTED),
+        None,
+    );
+    let e = association::aare_authentication(&context).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "association rejected (result 1, acse-service-user diagnostic 2)"
     );
     // The calling-AP-title is carried when given.
     let titled = association::authenticate_aarq(
@@ -335,7 +350,10 @@ fn key_transfer_both_ways() {
         (association::SECURITY_SETUP_CLASS, association::KEY_TRANSFER)
     );
     assert!(decrypts_with(&mut meter, &key(EK), 10));
-    assert_eq!(meter.apply_key_transfer(&parameter), Ok(2));
+    assert_eq!(
+        association::apply_key_transfer(&mut meter, &parameter),
+        Ok(2)
+    );
     assert!(!decrypts_with(&mut meter, &key(EK), 11), "old key gone");
     meter.set_key(KeyId::AUTHENTICATION, key(AK)).unwrap();
     assert!(decrypts_with(&mut meter, &new_ek, 12), "new key in use");
@@ -346,16 +364,19 @@ fn key_transfer_both_ways() {
     let mut bad = param;
     bad[n - 1] ^= 1;
     let bad = Data::parse(&bad[..n]).unwrap();
-    assert_eq!(meter.apply_key_transfer(&bad), Err(Error::KeyUnwrap));
+    assert_eq!(
+        association::apply_key_transfer(&mut meter, &bad),
+        Err(Error::KeyUnwrap)
+    );
     assert!(decrypts_with(&mut meter, &key(EK), 20), "unchanged");
     // No master key; a malformed parameter; an unknown key id.
     let mut no_master = context(ST_SENDER, ST_OTHER, 0);
     assert_eq!(
-        no_master.apply_key_transfer(&Data::parse(&param[..n]).unwrap()),
+        association::apply_key_transfer(&mut no_master, &Data::parse(&param[..n]).unwrap()),
         Err(Error::MissingKey { key: "master key" })
     );
     assert_eq!(
-        meter.apply_key_transfer(&Data::Unsigned(1)),
+        association::apply_key_transfer(&mut meter, &Data::Unsigned(1)),
         Err(Error::InvalidValue {
             field: "key_transfer",
             offset: 0
@@ -364,7 +385,7 @@ fn key_transfer_both_ways() {
     let mut unknown = [0u8; 64];
     let m = key_transfer_parameter(&kek, &[(KeyId(7), &new_ek)], &mut unknown).unwrap();
     assert!(matches!(
-        meter.apply_key_transfer(&Data::parse(&unknown[..m]).unwrap()),
+        association::apply_key_transfer(&mut meter, &Data::parse(&unknown[..m]).unwrap()),
         Err(Error::InvalidArgument { .. })
     ));
     // Too small an output buffer.

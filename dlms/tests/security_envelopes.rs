@@ -12,12 +12,12 @@ use dlms::apdu::{
     Aarq, Apdu, EnvelopeHead, InitiateRequest, Rlrq, UserInformation, ciphered_tag_of, plain_tag_of,
 };
 use dlms::axdr::Encode;
-use dlms::security::association::exception_response;
 use dlms::security::{
     Ciphering, Counters, EnvelopeKind, GeneralFields, GeneralKey, Key, KeyId, KeyUsed,
     SecurityContext, SecurityControl, SecurityPolicy, SecuritySuite, SendCounter, SystemTitle,
     TagStatus,
 };
+use dlms::session::association::exception_response;
 use security_util::{AK, EK, ST_OTHER, ST_SENDER, hex, key, receiver, sender};
 
 const IC: u32 = 0x0123_4567;

@@ -421,7 +421,7 @@ impl SecurityContext {
     }
 
     /// The master key, needed to wrap or unwrap a key.
-    pub(super) fn required_master_key(&self) -> Result<&Key> {
+    pub(crate) fn required_master_key(&self) -> Result<&Key> {
         self.master
             .as_ref()
             .ok_or(Error::MissingKey { key: "master key" })

@@ -22,9 +22,9 @@
 //!   given its parts ([`SecurityContext::unprotect_content`]);
 //! - [`Key`] (zeroized, never printed), [`wrap_key`] / [`unwrap_key`] (RFC 3394);
 //! - authentication: [`Challenge`], [`HlsSecret`] (f(StoC)/f(CtoS) of HLS 2-7 on both sides),
-//!   [`check_password`] (LLS), and [`association`]: the AARQ/AARE fields, the ACTION
+//!   [`check_password`] (LLS); the AARQ/AARE fields, the ACTION
 //!   `reply_to_HLS_authentication` passes, the ExceptionResponse for a refused APDU and the
-//!   Security setup `key_transfer`, built from and read into the APDU types;
+//!   Security setup `key_transfer` are the session's (`dlms::session::association`);
 //! - suites 1 and 2: `ecc::p256` / `ecc::p384` (ECDSA `r ‖ s`, ECDH; features `p256`,
 //!   `p384`), `ecc::EcKeys` for a context, and the SP 800-56A KDF ([`concat_kdf`],
 //!   [`derive_key`]).
@@ -33,7 +33,8 @@
 //! replay of it:
 //!
 //! ```
-//! use dlms::security::{association, Key, KeyId, SecurityContext, SecuritySuite, SystemTitle, TagStatus};
+//! use dlms::security::{Key, KeyId, SecurityContext, SecuritySuite, SystemTitle, TagStatus};
+//! use dlms::session::association;
 //! let sec01 = [0xC8, 0x1E, 0x30, 0x01, 0x23, 0x45, 0x67, 0x41, 0x13, 0x12, 0xFF, 0x93, 0x5A,
 //!              0x47, 0x56, 0x68, 0x27, 0xC4, 0x67, 0xBC, 0x7D, 0x82, 0x5C, 0x3B, 0xE4, 0xA7,
 //!              0x7C, 0x3F, 0xCC, 0x05, 0x6B, 0x6B];
@@ -57,7 +58,6 @@
 //! # Ok::<(), dlms::Error>(())
 //! ```
 
-pub mod association;
 mod ciphering;
 mod context;
 mod counter;

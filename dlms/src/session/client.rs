@@ -97,6 +97,7 @@ use core::fmt;
 use rand_core::CryptoRng;
 
 use super::Authentication;
+use super::association;
 use crate::Error;
 use crate::apdu::{
     Aare, Aarq, AcseServiceUser, ActionRequest, ActionResponse, ActionResult, Apdu,
@@ -112,7 +113,7 @@ use crate::gbt::{GbtReassembler, GbtStatus};
 use crate::link::{Duration, Instant};
 use crate::security::{
     Challenge, Ciphering, Counters, EnvelopeKind, Exchange, Key, Protection, SecurityContext,
-    SecurityControl, SystemTitle, association,
+    SecurityControl, SystemTitle,
 };
 
 /// Room for the InitiateRequest of an AARQ or RLRQ, ciphered: the request with a 32-byte

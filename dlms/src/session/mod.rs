@@ -5,6 +5,9 @@
 //!   authentication, security policy and access rights; requests dispatched to an
 //!   [`server::Application`] by (class id, logical name, attribute or method); block transfer
 //!   of large attributes, produced block by block in a buffer of one PDU.
+//! - [`association`]: what both sides build from the APDU types: the AARQ and AARE
+//!   authentication fields, the HLS ACTION on the current Association LN and its answer, the
+//!   exception-response for a refused ciphered APDU, the Security setup `key_transfer`.
 //! - [`client`]: the head-end side. Associate (AARQ/AARE, LLS, HLS passes 3 and 4), GET, SET
 //!   and ACTION with block transfer, release.
 //!
@@ -13,6 +16,7 @@
 //! IEC 62056-46, or the wrapper, IEC 62056-47) and passes the time in where a timer matters.
 //! Randomness (HLS challenges) comes from the caller's `rand_core::CryptoRng`.
 
+pub mod association;
 pub mod client;
 pub mod server;
 

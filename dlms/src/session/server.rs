@@ -115,10 +115,10 @@ use crate::apdu::{
 };
 use crate::axdr::{Data, Encode, Limits, Sink, length_len, put_length};
 use crate::link::{Instant, LinkEvent, Transport};
-use crate::security::association::{self, reply_to_hls_of, reply_to_hls_response};
 use crate::security::{
     Challenge, Ciphering, EnvelopeKind, Exchange, SecurityContext, SecurityControl,
 };
+use crate::session::association::{self, reply_to_hls_of, reply_to_hls_response};
 use crate::{Error, Result};
 
 /// The lowest DLMS version the server accepts in an InitiateRequest (IEC 62056-5-3: version 6).

@@ -1,5 +1,6 @@
-//! Security over the association, built from the APDU types so that neither a head-end nor a
-//! meter hand-rolls bytes (Green Book 9.2.7.4, 9.4.2; notes §6, §8.9, §5.7):
+//! The association's own objects and security steps, built from the APDU types so that neither
+//! a head-end nor a meter hand-rolls bytes (Green Book 9.2.7.4 and 9.4.2; IEC 62056-5-3, the
+//! ACSE services and the HLS authentication; IEC 62056-6-2, Association LN and Security setup):
 //!
 //! - the authentication fields of the AARQ (pass 1: mechanism name, calling-authentication
 //!   value with the password or the challenge CtoS, calling-AP-title) and of the AARE (pass 2:
@@ -10,9 +11,9 @@
 //! - the ExceptionResponse a server answers a refused ciphered APDU with (`D8 01 06 <expected
 //!   IC>` for a replayed counter);
 //! - Security setup (class 64) `key_transfer`: its parameter, parsed into
-//!   [`SecurityContext::transfer_key`] calls and built for the client.
+//!   [`SecurityContext::transfer_key`] calls ([`apply_key_transfer`]) and built for the client.
 //!
-//! The f() of each mechanism is [`super::HlsSecret`] (or [`SecurityContext::hls_gmac_respond`]
+//! The f() of each mechanism is [`crate::security::HlsSecret`] (or [`SecurityContext::hls_gmac_respond`]
 //! and [`SecurityContext::hls_gmac_verify`] for HLS-GMAC with the context's keys).
 //!
 //! A whole HLS-SHA256 association, both sides:
@@ -22,7 +23,7 @@
 //!                  AssociationResult, InvokeIdAndPriority, MechanismName, ResultSourceDiagnostic,
 //!                  AcseServiceUser};
 //! use dlms::axdr::Encode;
-//! use dlms::security::association::{self, AarqAuthentication};
+//! use dlms::session::association::{self, AarqAuthentication};
 //! use dlms::security::{Exchange, HlsSecret, SystemTitle};
 //! let (client, meter) = (SystemTitle::new(*b"MMM\0\0\0\0\x01"), SystemTitle::new(*b"MMM\0\0\xBC\x61\x4E"));
 //! let secret = HlsSecret::Sha256 { secret: b"12345678" };
@@ -63,14 +64,13 @@
 
 use obis::ObisCode;
 
-use super::context::SecurityContext;
-use super::keys::{Key, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 use crate::apdu::{
     Aare, Aarq, AcseServiceUser, ActionRequest, ActionResponse, ActionResponseItem, ActionResult,
     AuthenticationValue, BerBitString, ExceptionResponse, ExceptionServiceError, GetDataResult,
     InvokeIdAndPriority, MechanismName, MethodDescriptor, ResultSourceDiagnostic, StateError, Tlv,
 };
 use crate::axdr::{Data, Sink, SliceSink, put_length};
+use crate::security::{Key, SecurityContext, WRAPPED_KEY_256_LEN, unwrap_key, wrap_key};
 use crate::wire::KeyId;
 use crate::wire::SystemTitle;
 use crate::{Error, Result};
@@ -173,7 +173,7 @@ fn authentication<'a>(
         }
     };
     if mechanism.is_hls() {
-        super::Challenge::from_slice(value)?;
+        crate::security::Challenge::from_slice(value)?;
     }
     let calling_title = match title {
         None => None,
@@ -212,11 +212,19 @@ pub fn aarq_authentication<'a>(aarq: &Aarq<'a>) -> Result<AarqAuthentication<'a>
 /// What a client reads from an AARE (pass 2): the mechanism, StoC, the server system title.
 ///
 /// # Errors
-/// As [`aarq_authentication`]; [`Error::AuthenticationFailed`] when the association was
-/// rejected.
+/// As [`aarq_authentication`]; [`Error::AssociationRejected`] with the AARE's result and
+/// diagnostic when the association was rejected (which is not always a wrong password).
 pub fn aare_authentication<'a>(aare: &Aare<'a>) -> Result<AarqAuthentication<'a>> {
     if aare.result != crate::apdu::AssociationResult::ACCEPTED {
-        return Err(Error::AuthenticationFailed);
+        let (diagnostic, by_provider) = match aare.result_source_diagnostic {
+            ResultSourceDiagnostic::User(d) => (d.0, false),
+            ResultSourceDiagnostic::Provider(d) => (d.0, true),
+        };
+        return Err(Error::AssociationRejected {
+            result: aare.result.0,
+            diagnostic,
+            by_provider,
+        });
     }
     authentication(
         aare.mechanism_name,
@@ -316,7 +324,7 @@ pub fn hls_reply_of<'a>(response: &ActionResponse<'a>) -> Result<&'a [u8]> {
 /// ```
 /// use dlms::apdu::ExceptionResponse;
 /// use dlms::axdr::Encode;
-/// let e = dlms::security::association::exception_response(&dlms::Error::Replay { counter: 5, last: 9 }).unwrap();
+/// let e = dlms::session::association::exception_response(&dlms::Error::Replay { counter: 5, last: 9 }).unwrap();
 /// assert_eq!(e.to_vec()?, [0xD8, 0x01, 0x06, 0x00, 0x00, 0x00, 0x0A]);
 /// # Ok::<(), dlms::Error>(())
 /// ```
@@ -380,37 +388,36 @@ const fn bad_key_transfer() -> Error {
     }
 }
 
-impl SecurityContext {
-    /// Applies a Security setup `key_transfer` (method 2) parameter (server side): unwraps
-    /// every key with the master key (RFC 3394) and installs them with
-    /// [`SecurityContext::transfer_key`]. All or nothing: every entry is checked before any
-    /// key changes. Returns how many keys were installed. Changing the global unicast or
-    /// broadcast key does not reset its counters (the invocation counters belong to the
-    /// sender and must keep increasing).
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`] for a malformed parameter; [`Error::MissingKey`] without a master
-    /// key; [`Error::KeyUnwrap`]; [`Error::KeySize`]; [`Error::InvalidArgument`] for a key id
-    /// outside 0..=3.
-    pub fn apply_key_transfer(&mut self, parameter: &Data<'_>) -> Result<usize> {
-        let master = self.required_master_key()?;
-        let mut count = 0usize;
-        for entry in key_transfer_entries(parameter)? {
-            let (id, wrapped) = entry?;
-            if id.name().is_none() {
-                return Err(Error::InvalidArgument {
-                    what: "unknown key id",
-                });
-            }
-            unwrap_key(master, wrapped)?.check_suite(self.suite())?;
-            count += 1;
+/// Applies a Security setup `key_transfer` (method 2) parameter to `context` (server side):
+/// unwraps
+/// every key with the master key (RFC 3394) and installs them with
+/// [`SecurityContext::transfer_key`]. All or nothing: every entry is checked before any
+/// key changes. Returns how many keys were installed. Changing the global unicast or
+/// broadcast key does not reset its counters (the invocation counters belong to the
+/// sender and must keep increasing).
+///
+/// # Errors
+/// [`Error::InvalidValue`] for a malformed parameter; [`Error::MissingKey`] without a master
+/// key; [`Error::KeyUnwrap`]; [`Error::KeySize`]; [`Error::InvalidArgument`] for a key id
+/// outside 0..=3.
+pub fn apply_key_transfer(context: &mut SecurityContext, parameter: &Data<'_>) -> Result<usize> {
+    let master = context.required_master_key()?;
+    let mut count = 0usize;
+    for entry in key_transfer_entries(parameter)? {
+        let (id, wrapped) = entry?;
+        if id.name().is_none() {
+            return Err(Error::InvalidArgument {
+                what: "unknown key id",
+            });
         }
-        for entry in key_transfer_entries(parameter)? {
-            let (id, wrapped) = entry?;
-            self.transfer_key(id, wrapped)?;
-        }
-        Ok(count)
+        unwrap_key(master, wrapped)?.check_suite(context.suite())?;
+        count += 1;
     }
+    for entry in key_transfer_entries(parameter)? {
+        let (id, wrapped) = entry?;
+        context.transfer_key(id, wrapped)?;
+    }
+    Ok(count)
 }
 
 /// Builds a Security setup `key_transfer` parameter (client side): every key wrapped with the
@@ -423,7 +430,7 @@ impl SecurityContext {
 /// ```
 /// use dlms::axdr::Data;
 /// use dlms::security::{Key, KeyId, SecurityContext, SecuritySuite, SystemTitle};
-/// use dlms::security::association::{key_transfer_parameter, key_transfer_request};
+/// use dlms::session::association::{apply_key_transfer, key_transfer_parameter, key_transfer_request};
 /// let kek = Key::aes128([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 ///                        0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F]);
 /// let new_ek = Key::aes128([0x11; 16]);
@@ -433,7 +440,7 @@ impl SecurityContext {
 /// // The meter installs it.
 /// let mut meter = SecurityContext::new(SecuritySuite::SUITE_0, SystemTitle::new([1; 8]))?;
 /// meter.set_key(KeyId::MASTER, kek)?;
-/// assert_eq!(meter.apply_key_transfer(&Data::parse(&param[..n])?)?, 1);
+/// assert_eq!(apply_key_transfer(&mut meter, &Data::parse(&param[..n])?)?, 1);
 /// # Ok::<(), dlms::Error>(())
 /// ```
 pub fn key_transfer_parameter(kek: &Key, keys: &[(KeyId, &Key)], out: &mut [u8]) -> Result<usize> {
