@@ -2,6 +2,16 @@
 //!
 //! The programs themselves are beside this crate's manifest; run one with
 //! `cargo run -p meterkit-examples --example <name>`.
+//!
+//! - [`meter`]: the COSEM objects of the `hdlc_meter` and `wrapper_meter` examples, an
+//!   [`Application`](dlms::session::server::Application) of the server session.
+//! - [`head_end`]: what `hdlc_client` and `wrapper_client` read, with the client session.
+//! - [`net`]: a link on a TCP stream, for both; [`cli`]: the client examples' options.
+
+pub mod cli;
+pub mod head_end;
+pub mod meter;
+pub mod net;
 
 /// Formats bytes as lowercase hex, for printing what an example sends or receives.
 #[must_use]

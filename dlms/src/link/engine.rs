@@ -245,6 +245,9 @@ pub(crate) struct Core {
     pub tx_sent: usize,
     /// UI segments sent (pushes).
     ui_sent: usize,
+    /// How far the peer's N(R) counts ahead of our V(S) (see [`Core::resync_vs`]); subtracted
+    /// from every N(R) received until the link is reset.
+    nr_offset: u8,
     pub peer_busy: bool,
 
     // Receive side.
@@ -272,6 +275,7 @@ impl Core {
             tx_acked: 0,
             tx_sent: 0,
             ui_sent: 0,
+            nr_offset: 0,
             peer_busy: false,
             vr: 0,
             rx: Reassembly::new(),
@@ -342,6 +346,7 @@ impl Core {
         self.tx_acked = 0;
         self.tx_sent = 0;
         self.ui_sent = 0;
+        self.nr_offset = 0;
         self.peer_busy = false;
         self.vr = 0;
         if self.rx_owner == RxOwner::Link {
@@ -488,6 +493,7 @@ impl Core {
 
     /// Processes a received N(R).
     pub(crate) fn ack(&mut self, nr: u8) -> Ack {
+        let nr = nr.wrapping_sub(self.nr_offset) & 7;
         let va = self.ns_of(self.tx_acked);
         let count = usize::from(nr.wrapping_sub(va) & 7);
         if self.tx_kind != TxKind::Link || self.tx_len == 0 {
@@ -522,17 +528,15 @@ impl Core {
         self.tx_kind != TxKind::Link || self.outstanding() == 0
     }
 
-    /// Adopts the peer's N(R) as our V(S) (the peer's count drifted, see the server's I-frame
-    /// handling). Only valid while nothing is outstanding.
+    /// Takes the peer's N(R) as acknowledging exactly our V(S) from now on: the peer's count
+    /// drifted ahead (see the server's I-frame handling), and stays ahead by as much in every
+    /// later frame, so the difference is subtracted from each N(R) until the link is reset.
+    /// Our own V(S) is kept: the peer still expects our next N(S) in sequence. Only valid while
+    /// nothing is outstanding.
     pub(crate) fn resync_vs(&mut self, nr: u8) {
         debug_assert!(self.nothing_outstanding());
-        let sent = if self.tx_kind == TxKind::Link {
-            self.tx_sent
-        } else {
-            0
-        };
-        // V(S) = tx_base + tx_sent (mod 8); only the low three bits matter.
-        self.tx_base = nr.wrapping_sub((sent & 7) as u8) & 7;
+        let drift = nr.wrapping_sub(self.nr_offset).wrapping_sub(self.vs()) & 7;
+        self.nr_offset = self.nr_offset.wrapping_add(drift) & 7;
         self.stats.nr_resyncs += 1;
     }
 

@@ -97,8 +97,9 @@
 //! - Invalid N(R) in an in-sequence I-frame (server): Gurux's client (gurux-dlms 1.0.203)
 //!   counts its receive sequence one too far after its RR keep-alive, and then sends its next
 //!   request with an N(R) one above our V(S). While none of our I-frames is outstanding,
-//!   nothing can be lost: the server accepts the information field and takes the N(R) as its
-//!   V(S) ([`LinkStats::nr_resyncs`]), as meters do for this client. While frames are
+//!   nothing can be lost: the server accepts the information field, keeps its V(S) (the
+//!   client still expects our N(S) in sequence) and takes every later N(R) of the connection
+//!   as counting that far ahead ([`LinkStats::nr_resyncs`]). While frames are
 //!   outstanding, the N(R) cannot be trusted: the server answers FRMR with the Z bit (invalid
 //!   N(R), the ISO/IEC 13239 FRMR response) and repeats it until the client resets the link with
 //!   SNRM or DISC, the recovery ISO/IEC 13239 prescribes. Either way the frame is never
