@@ -37,9 +37,13 @@
 //!   the link frees), kept until acknowledged and sent again from the block after
 //!   `block-number-ack`. A long GET streams from the application into the blocks.
 //!
+//! - Pushes: [`Server::push`] builds a DataNotification for an association, usually a
+//!   pre-established one ([`AssociationConfig::pre_established`]), general-glo-ciphered when
+//!   the association is ciphered.
+//!
 //! Not yet here: short-name referencing, ACTION with data blocks and SET with-list in blocks
 //! (they are not offered in the AARE, so a client does not send them), general block transfer
-//! in ciphered associations, pushes sent from the server.
+//! in ciphered associations.
 //!
 //! ```
 //! use dlms::apdu::{AttributeDescriptor, Conformance, DataAccessResult, MethodDescriptor,
@@ -457,6 +461,9 @@ pub struct AssociationConfig<'c> {
     /// response until the client acknowledges them (a window of blocks of the client's PDU
     /// size). Without it, or in a ciphered association, general block transfer is not offered.
     pub gbt_buffer: Option<&'c mut [u8]>,
+    /// A pre-established association (IEC 62056-5-3: no AARQ; the push association of a
+    /// meter): usable from the start with `conformance` and this client maximum PDU.
+    pub pre_established: Option<u16>,
 }
 
 impl core::fmt::Debug for AssociationConfig<'_> {
@@ -469,6 +476,7 @@ impl core::fmt::Debug for AssociationConfig<'_> {
             .field("security", &self.security.is_some())
             .field("set_buffer", &self.set_buffer.as_ref().map(|b| b.len()))
             .field("gbt_buffer", &self.gbt_buffer.as_ref().map(|b| b.len()))
+            .field("pre_established", &self.pre_established)
             .finish()
     }
 }
@@ -489,7 +497,16 @@ impl<'c> AssociationConfig<'c> {
             security: None,
             set_buffer: None,
             gbt_buffer: None,
+            pre_established: None,
         }
+    }
+
+    /// The same, pre-established (no AARQ: the push association), for a client whose maximum
+    /// receive PDU is `client_max_pdu` (0: no limit).
+    #[must_use]
+    pub const fn pre_established(mut self, client_max_pdu: u16) -> Self {
+        self.pre_established = Some(client_max_pdu);
+        self
     }
 
     /// The same, ciphered with `security` (LN with ciphering).
@@ -595,6 +612,21 @@ struct Association<'c> {
 
 impl<'c> Association<'c> {
     fn new(config: AssociationConfig<'c>) -> Self {
+        let mut a = Association::idle(config);
+        a.establish_if_pre();
+        a
+    }
+
+    /// A pre-established association is associated from the start, and again after a reset.
+    fn establish_if_pre(&mut self) {
+        if let Some(max) = self.config.pre_established {
+            self.state = State::Associated;
+            self.conformance = self.config.conformance;
+            self.client_max_pdu = max;
+        }
+    }
+
+    fn idle(config: AssociationConfig<'c>) -> Self {
         Association {
             config,
             state: State::Idle,
@@ -620,6 +652,7 @@ impl<'c> Association<'c> {
         self.long_set = None;
         self.gbt = gbt::GbtState::new();
         self.carried = 0;
+        self.establish_if_pre();
     }
 
     fn mechanism(&self) -> MechanismName {
@@ -812,6 +845,66 @@ impl<'c, const N: usize> Server<'c, N> {
         {
             a.reset();
         }
+    }
+
+    /// A DataNotification (IEC 62056-5-3, the DATA-NOTIFICATION service) to the association of
+    /// `client_sap` (normally a pre-established push association), written into `out`:
+    /// `body` with `date_time`, numbered with `invoke_id`. In a ciphered association it is
+    /// protected as general-glo-ciphering (DataNotification has no service-specific
+    /// envelope). Send it with the link (`HdlcServer::push` for a UI frame, or `send`).
+    ///
+    /// # Errors
+    /// [`Error::NotConnected`] when the association is not established;
+    /// [`Error::BufferTooSmall`]; [`Error::ApduTooLong`] when the push exceeds the client's
+    /// maximum PDU (send a smaller body, or the body in general block transfer with
+    /// [`crate::gbt::blocks`]); the errors of protecting it.
+    pub fn push(
+        &mut self,
+        client_sap: u16,
+        invoke_id: u32,
+        date_time: Option<crate::axdr::DateTime>,
+        body: &Data<'_>,
+        out: &mut [u8],
+    ) -> Result<usize> {
+        let Some(assoc) = self
+            .find(client_sap)
+            .and_then(|i| self.associations.get_mut(i))
+        else {
+            return Err(Error::NotConnected);
+        };
+        if assoc.state != State::Associated {
+            return Err(Error::NotConnected);
+        }
+        let notification = crate::apdu::DataNotification {
+            long_invoke_id: crate::apdu::LongInvokeIdAndPriority(invoke_id & 0x00FF_FFFF),
+            date_time: match date_time {
+                Some(value) => crate::apdu::DateTimeField::Present {
+                    value,
+                    encoding: crate::apdu::DateTimeEncoding::Length,
+                },
+                None => crate::apdu::DateTimeField::Absent,
+            },
+            body: *body,
+        };
+        let n = emit(&notification, out)?;
+        let n = match (assoc.config.ciphering, assoc.config.security.as_mut()) {
+            (true, Some(security)) => {
+                let control = SecurityControl::new(
+                    security.suite(),
+                    crate::security::Protection::AuthenticatedEncrypted,
+                );
+                security.protect_apdu(&EnvelopeKind::General(Ciphering::Global), control, out, n)?
+            }
+            _ => n,
+        };
+        let max = usize::from(assoc.client_max_pdu);
+        if max != 0 && n > max {
+            return Err(Error::ApduTooLong {
+                len: n,
+                capacity: max,
+            });
+        }
+        Ok(n)
     }
 
     /// The next block of a response in general block transfer that the client's window

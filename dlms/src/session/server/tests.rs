@@ -1216,3 +1216,72 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pushes_over_a_pre_established_association() {
+    let mut server: Server<'_, 2> = Server::new(
+        ServerConfig::new(1024),
+        [
+            AssociationConfig::new(102, Authentication::None, Conformance::DATA_NOTIFICATION)
+                .ciphered(context(METER_TITLE, None))
+                .pre_established(0),
+            AssociationConfig::new(103, Authentication::None, Conformance::DATA_NOTIFICATION)
+                .pre_established(64),
+        ],
+    );
+    assert!(server.is_associated(102) && server.is_associated(103));
+    let fields = [
+        Data::OctetString(ENERGY.as_bytes()),
+        Data::DoubleLongUnsigned(5000),
+    ];
+    let body = Data::structure(&fields);
+    let mut out = [0u8; 256];
+    // Ciphered: general-glo-ciphering with the meter's system title.
+    let n = server.push(102, 7, None, &body, &mut out).unwrap();
+    assert_eq!(out[0], 0xDB);
+    let mut head_end = context(CLIENT_TITLE, Some(METER_TITLE));
+    let first = out[..n].to_vec();
+    let mut received = first.clone();
+    let u = head_end.unprotect_apdu(&mut received).unwrap();
+    let Apdu::DataNotification(note) = Apdu::parse(u.plaintext).unwrap() else {
+        panic!()
+    };
+    assert_eq!(note.long_invoke_id.invoke_id(), 7);
+    assert_eq!(note.body, body);
+    // A second push has a fresh counter; the first one again is a replay.
+    let n2 = server.push(102, 8, None, &body, &mut out).unwrap();
+    let mut second = out[..n2].to_vec();
+    assert!(head_end.unprotect_apdu(&mut second).is_ok());
+    let mut replay = first.clone();
+    assert!(matches!(
+        head_end.unprotect_apdu(&mut replay),
+        Err(Error::Replay { .. })
+    ));
+    // In clear, bounded by the client's PDU.
+    let n = server.push(103, 1, None, &body, &mut out).unwrap();
+    assert_eq!(out[0], 0x0F);
+    let big = [Data::OctetString(&[0u8; 100])];
+    assert!(matches!(
+        server.push(103, 2, None, &Data::structure(&big), &mut out),
+        Err(Error::ApduTooLong { capacity: 64, .. })
+    ));
+    let _ = n;
+    // A pre-established association stays established after a release.
+    let mut rlrq = Rlrq {
+        reason: None,
+        user_information: None,
+    }
+    .to_vec()
+    .unwrap();
+    let mut meter = Meter::new(0);
+    let answer = server
+        .handle_apdu(103, &mut rlrq, &mut meter, &mut TestRng(5), &mut out)
+        .unwrap();
+    assert!(answer.is_some());
+    assert!(server.is_associated(103));
+    // An unknown client has no association to push to.
+    assert_eq!(
+        server.push(1, 1, None, &body, &mut out),
+        Err(Error::NotConnected)
+    );
+}
