@@ -11,7 +11,8 @@
 //! A replayed pass 3 is refused, and the meter answers it with `D8 01 06 <expected IC>`.
 //!
 //! With `--green-book` the fixed challenges and counters of the DLMS Green Book example are used
-//! and the responses match the published values (notes §8.9; vectors SEC-04 and SEC-05).
+//! and the responses match the published values (vectors SEC-04 and SEC-05, also in the
+//! u9n/dlms-cosem and jDLMS tests).
 //!
 //! ```sh
 //! cargo run -p meterkit-examples --example hls_gmac

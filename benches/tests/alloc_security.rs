@@ -25,7 +25,7 @@ fn allocations(f: impl FnOnce() -> usize) -> usize {
     stats.allocations + stats.reallocations
 }
 
-/// A context with the Green Book suite-0 keys (notes §8.4).
+/// A context with the Green Book suite-0 keys (EK 00..0F, AK D0..DF).
 fn context(own: [u8; 8], peer: [u8; 8]) -> SecurityContext {
     let mut ctx = SecurityContext::new(SecuritySuite::SUITE_0, SystemTitle::new(own)).unwrap();
     ctx.set_key(

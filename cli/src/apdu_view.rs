@@ -1381,7 +1381,7 @@ mod tests {
 
     #[test]
     fn tree_rendering() {
-        // GET-Response-Normal, double-long-unsigned 5009 (dlms.md §5.4).
+        // GET-Response-Normal, double-long-unsigned 5009 (jDLMS `cosem.asn` layout).
         let v = view(&unhex("c401c1000600001391")).unwrap();
         assert_eq!(
             v.tree,
@@ -1407,7 +1407,8 @@ mod tests {
 
     #[test]
     fn other_apdus_render() {
-        // dlms.md §5.4 / §5.7 / §5.8 / §5.9 / §9 examples: every one renders with its type.
+        // GET/SET/ACTION, exception, short-name, ACCESS and GBT examples (computed, decoded by the
+        // Gurux translator): every one renders with its type.
         for (h, ty) in [
             ("d80101", "exception-response"),
             ("0e010601", "confirmed-service-error"),

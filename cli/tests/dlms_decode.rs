@@ -263,7 +263,7 @@ fn segmented_push() -> String {
 
 #[test]
 fn several_frames_and_segmented_sequences() {
-    // Two frames sharing a flag (notes §2.8 RR and DISC).
+    // Two frames sharing a flag (IEC 62056-46 RR and DISC).
     let input = "7ea00802232151a3817ea00802232153b1a27e";
     let out = meterkit(&["dlms", "decode", "--json", input]);
     assert!(out.status.success());
@@ -312,7 +312,7 @@ fn text_output_bare_apdu_and_stdin() {
         text.contains("max info field length transmit: 154 (1 byte(s))"),
         "{text}"
     );
-    // A bare APDU (notes §3 GET-Request-Normal), with separators and a 0x prefix.
+    // A bare APDU (the IEC 62056-47 example's GET-Request-Normal), with separators and a 0x prefix.
     let out = meterkit(&[
         "dlms",
         "decode",
@@ -345,7 +345,7 @@ fn text_output_bare_apdu_and_stdin() {
 
 // ---- decryption with keys ----------------------------------------------------------------------
 
-/// The Green Book suite-0 keys and the sender's title (notes §8.4; vectors SEC-01..03).
+/// The Green Book suite-0 keys and the sender's title (vectors SEC-01..03).
 const GB_KEYS: [&str; 6] = [
     "--system-title",
     "4d4d4d0000bc614e",

@@ -11,9 +11,9 @@
 //! datagram holds exactly one ([`parse_datagram`]). The default port is 4059 for both.
 //!
 //! One interop quirk is supported on request: the xdom/jdlms fork accepts a header whose
-//! version reads `01 00` and then decodes every header field little-endian (notes §12.1 item
-//! 14). [`WrapperRepr::parse_lenient`] accepts that form and reports it, so that a reply can be
-//! emitted in the same byte order.
+//! version reads `01 00` and then decodes every header field little-endian (xdom/jdlms
+//! `WrapperHeader`). [`WrapperRepr::parse_lenient`] accepts that form and reports it, so
+//! that a reply can be emitted in the same byte order.
 
 use crate::{Error, Result, Scan};
 
@@ -68,7 +68,7 @@ impl ByteOrder {
 ///
 /// ```
 /// use dlms::wrapper::WrapperPdu;
-/// // notes §3: GET-Request-Normal over TCP, client 16 -> server logical device 1.
+/// // IEC 62056-47: GET-Request-Normal over TCP, client 16 -> server logical device 1.
 /// let bytes = [0x00, 0x01, 0x00, 0x10, 0x00, 0x01, 0x00, 0x0D, 0xC0, 0x01, 0xC1, 0x00,
 ///              0x03, 0x01, 0x00, 0x01, 0x08, 0x00, 0xFF, 0x02, 0x00];
 /// let pdu = WrapperPdu::new_checked(&bytes[..])?;
@@ -736,7 +736,7 @@ mod tests {
 
     #[test]
     fn little_endian_header() {
-        // notes §3 / §12.1 item 14: the xdom/jdlms fork decodes a header whose version reads
+        // IEC 62056-47 / xdom/jdlms `WrapperHeader`: the fork decodes a header whose version reads
         // 01 00 little-endian. Our WRAP-02 header byte-swapped field by field.
         let be = hex(WRAP_02);
         let mut le = be.clone();

@@ -457,7 +457,7 @@ fn release_requests_and_responses() {
             user_information: None
         }
     );
-    // dlms.md §12.3 item 30: the empty RLRQ `62 00` (EPRI test) is valid.
+    // The empty RLRQ `62 00` (epri-dev/DLMS-COSEM tests) is valid; u9n/dlms-cosem crashes on it.
     let empty = Rlrq::parse(&[0x62, 0x00]).unwrap();
     assert_eq!(
         empty,

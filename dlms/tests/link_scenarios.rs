@@ -1,6 +1,7 @@
-//! Link behaviour, frame by frame: the example exchange and frames of the notes (§2.7–2.11,
-//! computed and decoded by the Gurux translator), real UA frames from public test suites, and
-//! the link-layer interop quirks of notes §12.1.
+//! Link behaviour, frame by frame: an example exchange and frames of IEC 62056-46 (computed
+//! and decoded by the Gurux translator), real UA frames from public test suites, and the
+//! link-layer interop quirks real meters show (public issue threads and test suites, cited per
+//! test).
 
 use dlms::Error;
 use dlms::hdlc::{
@@ -150,11 +151,11 @@ fn connected_pair(params: HdlcParameters) -> (Client, Server) {
     (c, s)
 }
 
-// ---- notes §2.7–2.11 example frames -----------------------------------------------------------
+// ---- IEC 62056-46 example frames --------------------------------------------------------------
 
 #[test]
 fn notes_example_frames_byte_exact() {
-    // SNRM without parameters, client 16 -> server (1,17) (notes §2.7; also HDLC-01, u9n).
+    // SNRM without parameters, client 16 -> server (1,17) (IEC 62056-46; also HDLC-01, u9n).
     let mut ccfg = ClientConfig::new(client16(), server_1_17());
     ccfg.propose_parameters = false;
     let mut c = client_with(ccfg);
@@ -163,7 +164,7 @@ fn notes_example_frames_byte_exact() {
     c.connect(now).unwrap();
     let snrm = client_out(&mut c, now);
     assert_eq!(snrm, [hex("7E A0 08 02 23 21 93 BD 64 7E")]);
-    // The server's UA with its parameters as 1-byte values (notes §2.7).
+    // The server's UA with its parameters as 1-byte values (ISO/IEC 13239 parameter negotiation).
     assert_eq!(to_server(&mut s, &snrm[0], now).len(), 1);
     let ua = server_out(&mut s);
     assert_eq!(
@@ -176,7 +177,7 @@ fn notes_example_frames_byte_exact() {
         to_client(&mut c, &ua[0], now),
         [Ev::Connected(HdlcParameters::DEFAULT, server_1_17())]
     );
-    // GET request as the first I-frame (notes §2.8).
+    // GET request as the first I-frame (IEC 62056-46).
     let get = hex("C0 01 C1 00 03 01 00 01 08 00 FF 02 00");
     c.send(&get, now).unwrap();
     assert_eq!(
@@ -185,7 +186,7 @@ fn notes_example_frames_byte_exact() {
             "7E A0 1A 02 23 21 10 E6 70 E6 E6 00 C0 01 C1 00 03 01 00 01 08 00 FF 02 00 32 68 7E"
         )]
     );
-    // DISC and the UA without information field (notes §2.9, §2.7).
+    // DISC and the UA without information field (IEC 62056-46).
     let mut c2 = client_with(ClientConfig::new(client16(), server_1_17()));
     c2.connect(now).unwrap();
     to_server(&mut s, &client_out(&mut c2, now)[0], now);
@@ -195,10 +196,10 @@ fn notes_example_frames_byte_exact() {
     assert_eq!(disc, [hex("7E A0 08 02 23 21 53 B1 A2 7E")]);
     to_server(&mut s, &disc[0], now);
     assert_eq!(server_out(&mut s), [hex("7E A0 08 21 02 23 73 7A 43 7E")]);
-    // DISC again, now disconnected: DM (notes §2.9).
+    // DISC again, now disconnected: DM (IEC 62056-46; jDLMS accepts UA or DM).
     to_server(&mut s, &disc[0], now);
     assert_eq!(server_out(&mut s), [hex("7E A0 08 21 02 23 1F 10 EA 7E")]);
-    // UI push with an empty DataNotification (notes §2.11).
+    // UI push with an empty DataNotification (IEC 62056-46 UI frame).
     s.push(client16(), &hex("0F 00 00 00 01 00 00")).unwrap();
     assert_eq!(
         server_out(&mut s),
@@ -210,7 +211,7 @@ fn notes_example_frames_byte_exact() {
 
 #[test]
 fn notes_example_exchange_control_bytes() {
-    // notes §2.8: SNRM, UA, AARQ, AARE, GET, segmented response with RR polling, next
+    // IEC 62056-46: SNRM, UA, AARQ, AARE, GET, segmented response with RR polling, next
     // request, DISC, UA — control bytes 93 73 10 30 32 52 51 54 74 53 73.
     let params = HdlcParameters {
         max_info_tx: 128,
@@ -300,7 +301,7 @@ fn negotiation_with_real_ua_frames() {
         window_rx: 1,
     };
     // jDLMS HdlcFrameTest::decode1 (HDLC-11): Landis+Gyr E650, asymmetric TX 128 / RX 62
-    // (notes §12.1 item 11): we may send 62, we receive 128.
+    // (UA parameters in jDLMS `HdlcFrameTest`): we may send 62, we receive 128.
     let ev = connect_to_ua(
         Address::client(48).unwrap(),
         Address::server(1, None).unwrap(),
@@ -334,7 +335,7 @@ fn negotiation_with_real_ua_frames() {
     );
     assert_eq!(ev, [Ev::Connected(p(154, 154), server_1_17())]);
     // u9n test_find_4_byte_address (HDLC-04): addressed as 2-byte (1,17), the server answers
-    // from the 4-byte form (notes §12.1 item 7).
+    // from the 4-byte form (GuruxDLMS.c `dlms_checkHdlcAddress` comment).
     let ev = connect_to_ua(
         Address::client(1).unwrap(),
         server_1_17(),
@@ -361,8 +362,8 @@ fn negotiation_with_real_ua_frames() {
 
 #[test]
 fn server_answering_without_physical_address() {
-    // notes §12.1 item 7 (Pietro Fiorentini, u9n/dlms-cosem #108): addressed as (1,17), the
-    // meter answers from the 1-byte address 1. Our UA, sent from that address.
+    // Pietro Fiorentini (u9n/dlms-cosem #108, U9 test `TestFiorentiniLocal`): addressed as (1,17),
+    // the meter answers from the 1-byte address 1. Our UA, sent from that address.
     let ua = HdlcFrameRepr {
         segmented: false,
         dst: client16(),
@@ -393,7 +394,7 @@ fn server_answering_without_physical_address() {
 
 #[test]
 fn unescaped_flag_in_ua_parameters() {
-    // notes §12.1 item 2: an Iskra UA announcing max-info 126 = 0x7E, unescaped.
+    // An Iskra UA announcing max-info 126 = 0x7E, unescaped (jDLMS `HdlcFrameTest`).
     let info = hex("81 80 12 05 01 7E 06 01 7E 07 04 00 00 00 01 08 04 00 00 00 01");
     let ua = HdlcFrameRepr {
         segmented: false,
@@ -423,7 +424,7 @@ fn unescaped_flag_in_ua_parameters() {
 
 #[test]
 fn dm_to_snrm_with_parameters_retries_without() {
-    // notes §12.1 item 13 (jDLMS connectSequence).
+    // jDLMS `HdlcConnection.connectSequence`: after DM, one SNRM without the information field.
     let mut c = client_with(ClientConfig::new(client16(), server_1_17()));
     let now = Instant::ZERO;
     c.connect(now).unwrap();
@@ -443,7 +444,7 @@ fn dm_to_snrm_with_parameters_retries_without() {
 
 #[test]
 fn optical_echo_is_dropped() {
-    // notes §12.1 item 10 (u9n/dlms-cosem #62): the IR head returns our own SNRM first.
+    // Optical echo (u9n/dlms-cosem #62): the IR head returns our own SNRM first.
     let mut c = client_with(ClientConfig::new(client16(), server_1_17()));
     let now = Instant::ZERO;
     c.connect(now).unwrap();
@@ -484,8 +485,8 @@ fn listener() -> Client {
 
 #[test]
 fn kaifa_i_frame_push_without_snrm() {
-    // notes §12.1 item 3 (Kaifa MA304H3E, Norway HAN): control 0x10, destination client 0
-    // (no-station, 1 byte), source 2-byte (upper 1, lower 0); never answered.
+    // Kaifa MA304H3E, Norway HAN (esphome-libs/dlms_parser dumps): control 0x10, destination client
+    // 0 (no-station, 1 byte), source 2-byte (upper 1, lower 0); never answered.
     let apdu = hex("0F 40 00 00 00 09 0C 07 E1 09 0C 02 17 12 2A FF 80 00 00 02 01 06 00 00 05 28");
     let mut info = hex("E6 E7 00");
     info.extend(&apdu);
@@ -518,8 +519,8 @@ fn kaifa_i_frame_push_without_snrm() {
 
 #[test]
 fn ui_push_to_broadcast_destination() {
-    // notes §12.1 item 4 (Landis+Gyr E450): destination CE FF (upper 103, lower 127) from 03;
-    // EPRI Green Book example (HDLC-17): CE FF from CD, information field LLC + opaque bytes.
+    // Landis+Gyr E450 (esphome/esphome PR #16942): destination CE FF (upper 103, lower 127) from
+    // 03; EPRI Green Book example (HDLC-17): CE FF from CD, information field LLC + opaque bytes.
     let mut l = listener();
     let ev = to_client(
         &mut l,
@@ -552,9 +553,9 @@ fn ui_push_to_broadcast_destination() {
 
 #[test]
 fn iskra_segmented_ui_push_and_resync() {
-    // notes §12.1 item 5 (Iskra AM550): format A8 on the first segments, F=0 on non-final
-    // segments, the last with S=0 and F=1; destination client 103 (1 byte), source (1,17);
-    // LLC only in the first segment. ESP's tests then feed a duplicated and a half frame.
+    // Iskra AM550 (arendst/Tasmota #8790, u9n/dlms-cosem #71): format A8 on the first segments, F=0
+    // on non-final segments, the last with S=0 and F=1; destination client 103 (1 byte), source
+    // (1,17); LLC only in the first segment. ESP's tests then feed a duplicated and a half frame.
     let apdu: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
     let mut lsdu = hex("E6 E7 00");
     lsdu.extend(&apdu);
@@ -595,7 +596,7 @@ fn iskra_segmented_ui_push_and_resync() {
 
 #[test]
 fn gbt_blocks_in_independent_ui_frames() {
-    // notes §12.1 item 6 (Landis+Gyr E450): each UI frame has S=0 and carries one GBT block;
+    // Landis+Gyr E450 (esphome/esphome PR #16942): each UI frame has S=0 and carries one GBT block;
     // only the first has the LLC header. Each is handed up on its own.
     let dst = Address::client(16).unwrap();
     let src = Address::server(1, None).unwrap();
@@ -625,8 +626,9 @@ fn gbt_blocks_in_independent_ui_frames() {
 
 #[test]
 fn long_push_frames() {
-    // notes §12.1 item 1: 491-byte frames (format A1 E9, Kamstrup Omnipower) and 579-byte
-    // frames (Norway HAN). A listener sized for 2,030-byte information fields takes them.
+    // Long frames (Gurux/Gurux.DLMS.Python PR #46, Gurux/gurux.dlms.java #12): 491-byte frames
+    // (format A1 E9, Kamstrup Omnipower) and 579-byte frames (Norway HAN). A listener sized for
+    // 2,030-byte information fields takes them.
     let mut cfg = ClientConfig::new(client16(), server_1_17());
     cfg.parameters.max_info_rx = 2030;
     let mut l = client_with(cfg);

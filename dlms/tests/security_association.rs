@@ -39,10 +39,10 @@ fn ln() -> dlms::apdu::ObjectId<'static> {
     ApplicationContextName::LN_NO_CIPHERING.oid().unwrap()
 }
 
-// The Green Book HLS-GMAC example (notes §8.9): client 4D4D4D0000000001 (ST_OTHER here), server
+// The Green Book HLS-GMAC example: client 4D4D4D0000000001 (ST_OTHER here), server
 // 4D4D4D0000BC614E (ST_SENDER), CtoS "K56iVagY", StoC "P6wRJ21F".
 // ACSE-03: u9n/dlms-cosem @c52e9d4 tests/test_asce/test_aarq.py::test_parse_no_ciphering_high_security
-// (the AARQ of pass 1). The AARE of pass 2: notes §6.5 (Green Book example via the u9n tests).
+// (the AARQ of pass 1). The AARE of pass 2: the Green Book example via the u9n tests.
 // SEC-04 / SEC-05: u9n test_security.py::test_gmac, jDLMS GmacTest.java, spodes-rs
 // association_ln.rs::hls5_gmac_matches_blue_book_test_vector (f(StoC) with IC 1, f(CtoS) with IC
 // 0x01234567). ACT-01 / ACT-04: u9n tests/test_xdlms/test_action.py (a pass-3 request and a
@@ -72,7 +72,7 @@ fn hls_gmac_four_passes_through_the_apdus() {
     let aarq = aarq.to_vec().unwrap();
     assert_eq!(aarq, hex(ACSE_03));
 
-    // Pass 2: the meter reads it and answers with StoC; the AARE is the notes' example.
+    // Pass 2: the meter reads it and answers with StoC; the AARE is the Green Book example.
     let got = association::aarq_authentication(&Aarq::parse(&aarq).unwrap()).unwrap();
     assert_eq!(
         got,

@@ -190,7 +190,7 @@ fn public_key_encodings() {
     assert_eq!(format!("{secret:?}"), "p256::SecretKey(..)");
 }
 
-/// HLS mechanism 7 (notes §8.9: SP association_ln.rs + signature.rs, Gurux Go): f(StoC) is the
+/// HLS mechanism 7 (spodes-rs association_ln.rs + signature.rs, Gurux gxdlms-go): f(StoC) is the
 /// client's signature over ST_C || ST_S || StoC || CtoS, f(CtoS) the server's over
 /// ST_S || ST_C || CtoS || StoC.
 #[test]
@@ -266,8 +266,8 @@ fn hls_ecdsa_both_sides() {
     assert_eq!(server.verify(&server_view, f.as_bytes()), Ok(None));
 }
 
-/// One-pass Diffie-Hellman as in Green Book Annex C (notes §8.8): party U (the client) sends an
-/// ephemeral public key, party V (the server) uses its static key; both derive the same key with
+/// One-pass Diffie-Hellman as in Green Book Annex C (NIST SP 800-56A): party U (the client) sends
+/// an ephemeral public key, party V (the server) uses its static key; both derive the same key with
 /// the SP 800-56A KDF over AlgorithmID || ST_U || ST_V.
 #[test]
 fn ecdh_and_kdf_agree_on_both_sides() {

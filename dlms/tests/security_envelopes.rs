@@ -21,7 +21,7 @@ use dlms::session::association::exception_response;
 use security_util::{AK, EK, ST_OTHER, ST_SENDER, hex, key, receiver, sender};
 
 const IC: u32 = 0x0123_4567;
-/// GET clock time (Green Book example; notes §8.4).
+/// GET clock time (Green Book suite-0 example).
 const GET_CLOCK: &str = "c0010000080000010000ff0200";
 
 /// A sender whose next invocation counters (all keys) are `IC`.
@@ -176,7 +176,7 @@ fn ciphered_aarq_and_rlrq_user_information_both_ways() {
         };
         assert_eq!(rebuilt, original, "{id}");
     }
-    // An AARQ in clear has nothing to unprotect (notes §6.5).
+    // An AARQ in clear has nothing to unprotect (LN, no security; as in the u9n/dlms-cosem tests).
     let mut clear = hex("601da109060760857405080101be10040e01000000065f1f0400001e1dffff");
     let mut meter = receiver(SecuritySuite::SUITE_0, EK, Some(AK));
     assert_eq!(meter.unprotect_user_information(&mut clear), Ok(None));
@@ -306,7 +306,7 @@ fn every_service_has_its_glo_and_ded_tag() {
 
 #[test]
 fn general_glo_and_general_ded_both_ways() {
-    // notes §8.4: the general-glo-ciphering form of SEC-01 (reproduced with Python
+    // The general-glo-ciphering form of SEC-01 (reproduced with Python
     // `cryptography`, decrypted by Gurux Python).
     let gglo =
         hex("db084d4d4d0000bc614e1e3001234567411312ff935a47566827c467bc7d825c3be4a77c3fcc056b6b");
@@ -353,7 +353,7 @@ fn general_glo_and_general_ded_both_ways() {
         rx.unprotect_apdu(&mut gded.clone()).unwrap().key,
         KeyUsed::Dedicated
     );
-    // A zero-length system title (notes §12.2 #20, u9n tests) only under the policy.
+    // A zero-length system title (u9n/dlms-cosem tests) only under the policy.
     let mut empty = vec![0xDB, 0x00];
     empty.extend_from_slice(&gglo[10..]);
     let mut rx = receiver(SecuritySuite::SUITE_0, EK, Some(AK));

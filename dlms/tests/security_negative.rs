@@ -1,4 +1,5 @@
-//! Negative tests, each with its own error, and the interop policy (notes §12.2).
+//! Negative tests, each with its own error, and the interop policy for real meters (issue
+//! threads cited per test).
 
 mod security_util;
 
@@ -85,7 +86,7 @@ fn one_flipped_tag_bit() {
         rx.unprotect_content(&Envelope::global(), &mut content),
         Err(Error::TagMismatch)
     );
-    // Notes §8.4, SC 0x10 (authentication only).
+    // IEC 62056-5-3, SC 0x10 (authentication only).
     let mut auth_only = hex("1001234567c0010000080000010000ff020006725d910f9221d263877516");
     auth_only[10] ^= 0x01;
     assert_eq!(
@@ -182,7 +183,7 @@ fn wrong_system_title() {
 
 #[test]
 fn zero_length_system_title_only_by_policy() {
-    // notes §12.2 #20: general-glo `DB 00 ...` (u9n/dlms-cosem tests).
+    // General-glo `DB 00 ...` (u9n/dlms-cosem tests).
     let mut rx = receiver(SecuritySuite::SUITE_0, EK, Some(AK));
     let empty = Envelope::global().with_system_title(&[]);
     assert_eq!(
@@ -201,8 +202,9 @@ fn zero_length_system_title_only_by_policy() {
 
 #[test]
 fn kaifa_sc_0x21_only_by_policy() {
-    // notes §12.2 #16: Kaifa MA309 sends SC 0x21 (suite 1 id, AES-128 key, encryption only).
-    // The ciphertext of SEC-01b does not depend on the SC byte (CTR), so only the byte changes.
+    // Kaifa MA309 (tirolerstefan/kaifa #8) sends SC 0x21 (suite 1 id, AES-128 key, encryption
+    // only). The ciphertext of SEC-01b does not depend on the SC byte (CTR), so only the byte
+    // changes.
     let content = hex("2101234567411312ff935a47566827c467bc");
     let mut rx = receiver(SecuritySuite::SUITE_0, EK, None);
     assert_eq!(
@@ -265,7 +267,7 @@ fn encryption_only_and_require_encryption() {
 
 #[test]
 fn decrypt_without_authentication_key_only_by_policy() {
-    // notes §12.2 #18 (Kamstrup pushes, users with the EK only).
+    // Kamstrup pushes, users with the EK only (arendst/Tasmota #8790).
     let mut rx = receiver(SecuritySuite::SUITE_0, EK, None);
     assert_eq!(
         rx.unprotect_content(&Envelope::global(), &mut sec01()),
@@ -280,7 +282,7 @@ fn decrypt_without_authentication_key_only_by_policy() {
         .unwrap();
     assert_eq!(got.plaintext, &hex(PLAIN)[..]);
     assert_eq!(got.tag, TagStatus::NotVerified);
-    // Authentication only (notes §8.4, SC 0x10): the information is in clear, tag unchecked.
+    // Authentication only (IEC 62056-5-3, SC 0x10): the information is in clear, tag unchecked.
     let mut auth_only = hex("1001234568c0010000080000010000ff020006725d910f9221d263877516");
     let got = rx
         .unprotect_content(&Envelope::global(), &mut auth_only)
@@ -499,8 +501,8 @@ proptest! {
 
 #[test]
 fn aad_extension_only_for_authenticated_encryption() {
-    // notes §8.4 (Gurux Python): the general-ciphering fields extend the AAD of SC 0x3x only; the
-    // context ignores them for other protections, the primitive refuses them.
+    // Gurux.DLMS.Python `getAuthenticatedData`: the general-ciphering fields extend the AAD of SC
+    // 0x3x only; the context ignores them for other protections, the primitive refuses them.
     let ext = dlms::security::AadExtension {
         transaction_id: &[0, 0, 0, 0, 0, 0, 0, 1],
         ..Default::default()

@@ -147,7 +147,8 @@ fn public_cipher_vectors_through_the_context() {
     for v in CIPHER_VECTORS {
         let mut rx = receiver(SecuritySuite::SUITE_0, EK, Some(AK));
         if v.id == "SEC-01b" {
-            // Encryption only: accepted only by an explicit policy (notes §12.2 #17).
+            // Encryption only: accepted only by an explicit policy (Apollon77/ioBroker.smartmeter
+            // #298).
             let policy = *rx.policy();
             rx.set_policy(policy.allow_unauthenticated(true));
         }
@@ -183,9 +184,10 @@ fn public_cipher_vectors_through_the_context() {
     }
 }
 
-// Notes §8.4: the same Green Book plaintext with SC 0x10 (authentication only: plaintext in clear
-// followed by the GMAC tag), reproduced with Python `cryptography` and decrypted by Gurux Python
-// (gurux_dlms 1.0.203); and the general-glo-ciphering form of SEC-01 (DB | 08 | title | len | content).
+// IEC 62056-5-3: the same Green Book plaintext with SC 0x10 (authentication only: plaintext in
+// clear followed by the GMAC tag), reproduced with Python `cryptography` and decrypted by Gurux
+// Python (gurux_dlms 1.0.203); and the general-glo-ciphering form of SEC-01
+// (DB | 08 | title | len | content).
 #[test]
 fn notes_authentication_only_and_general_glo() {
     let mut bytes = hex("c81e1001234567c0010000080000010000ff020006725d910f9221d263877516");
@@ -264,7 +266,7 @@ fn public_hls_gmac_vectors_both_sides() {
 }
 
 // KDF-01: gvtret/spodes-rs v0.7.1 src/security/agreement.rs::kdf_matches_green_book_c2_client_key
-// (DLMS Green Book Table C.2, One-Pass Diffie-Hellman, suite 1); recomputed in notes §8.8.
+// (DLMS Green Book Table C.2, One-Pass Diffie-Hellman, suite 1); recomputed with Python hashlib.
 #[test]
 fn public_kdf_vector() {
     let z = hex("0d4385ba0dd756cbcab9887eb538396ee8f090a14c1079b4359f115b977f4615");
@@ -291,7 +293,8 @@ fn public_kdf_vector() {
     );
     let key = derive_key(SecuritySuite::SUITE_1, &z, AlgorithmId::AES_GCM_128, &u, &v).unwrap();
     assert_eq!(key.as_bytes(), &hex("59a71fd81c929a86a99438da17a66c05")[..]);
-    // Notes §8.8, server side (party U and V swapped, its own Z'), recomputed with hashlib.
+    // Green Book Table C.2, server side (party U and V swapped, its own Z'), recomputed with
+    // hashlib.
     let z2 = hex("2b4302dc49790e2e78d990cfb52ed6e2f273dece441a2d95e4301b93812a9fac");
     let key = derive_key(
         SecuritySuite::SUITE_1,
@@ -304,13 +307,13 @@ fn public_kdf_vector() {
     assert_eq!(key.as_bytes(), &hex("f0184bda9466bfa4601a64a7ef46504a")[..]);
 }
 
-// Suite 2 (AES-GCM-256) and the general-ciphering AAD extension: no public DLMS vector exists
-// (notes §8.6, anchors.md). These were computed with Python `cryptography` (OpenSSL AES-GCM), an
-// implementation independent of ours, from the Green Book plaintext, title and IC:
+// Suite 2 (AES-GCM-256) and the general-ciphering AAD extension: no public DLMS vector exists.
+// These were computed with Python `cryptography` (OpenSSL AES-GCM), an implementation
+// independent of ours, from the Green Book plaintext, title and IC:
 //   EK = 00 01 .. 1F, AK = D0 D1 .. EF (32 bytes each)
 //   SC 0x32: AESGCM(EK).encrypt(IV, P, AAD = 32 || AK)          -> ct e82b2a.., tag 442193..
 //   SC 0x12: AESGCM(EK).encrypt(IV, b"", AAD = 12 || AK || P)   -> tag b2d2b6..
-//   SC 0x31 + extension (Gurux Python layout, notes §8.4), Green Book 16-byte keys:
+//   SC 0x31 + extension (Gurux.DLMS.Python `getAuthenticatedData` layout), Green Book 16-byte keys:
 //     AAD = 31 || AK || 08 0000000001234567 || 08 4D4D4D0000BC614E || 08 4D4D4D0000000001 || 00 || 00
 #[test]
 fn suite_2_and_aad_extension_against_openssl() {

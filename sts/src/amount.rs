@@ -113,7 +113,8 @@ impl TransferAmount {
 ///
 /// ```
 /// use sts::CurrencyAmount;
-/// // STS 531-1-07 CTSA20 (as transcribed in ../shared/notes/sts.md §6.2): 1 → 060AA, −1 → 860A9.
+/// // STS 531-1-07 CTSA20 (IEC 62055-41 currency amount, as transcribed in the public
+/// // STSCompliancePOS project): 1 → 060AA, −1 → 860A9.
 /// assert_eq!(CurrencyAmount::from_value(100_000)?.field(), 0x060AA);
 /// assert_eq!(CurrencyAmount::from_value(-100_000)?.field(), 0x860A9);
 /// // 1.00000 is not on the grid: the field stands for 1.00004.
@@ -211,7 +212,8 @@ mod tests {
 
     #[test]
     fn transfer_amount_grid() {
-        // ../shared/notes/sts.md §6.1 (NectarAPI Utils.convertToBitString, vendor scripts).
+        // IEC 62055-41 TransferAmount (NectarAPI/tokens-service Utils.convertToBitString, vendor
+        // scripts).
         for (value, field) in [
             (0, 0x0000),
             (1, 0x0001),
@@ -250,8 +252,8 @@ mod tests {
 
     #[test]
     fn currency_vectors() {
-        // STS 531-1-07 CTSA20 (public transcription "STSCompliancePOS", ../shared/notes/sts.md
-        // §6.2): amount → 20-bit field.
+        // STS 531-1-07 CTSA20 (public transcription "STSCompliancePOS"; IEC 62055-41 currency
+        // amount): amount → 20-bit field.
         for (amount, field) in [
             (1, 0x060AA),
             (16383, 0x178E3),

@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn transposition_example() {
-        // ../shared/notes/sts.md §3 worked example, verified against NectarAPI/tokens-service
+        // IEC 62055-41 class-bit transposition, verified against NectarAPI/tokens-service
         // (TokenGenerator.transpose66BitString): C = fc240cabd90145d7, class 0.
         let n = TokenNumber::from_parts(TokenClass::TransferCredit, 0xfc24_0cab_d901_45d7);
         assert_eq!(n.to_string(), "73508892949665105367");

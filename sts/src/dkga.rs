@@ -482,8 +482,9 @@ mod tests {
 
     #[test]
     fn luhn_vectors() {
-        // ../shared/notes/sts.md §11: valid PANs; STS 531-1-07 CTSA17 (STSCompliancePOS
-        // transcription) rejects DRNs 12345678904 and 11111111113 (correct: ...3 and ...5).
+        // Valid PANs (IEC 62055-41 Luhn check digits, NectarAPI LuhnAlgorithm); STS 531-1-07 CTSA17
+        // (STSCompliancePOS transcription) rejects DRNs 12345678904 and 11111111113 (correct: ...3
+        // and ...5).
         for pan in [
             "600727000000000009",
             "000001000000000082",

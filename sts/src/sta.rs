@@ -408,7 +408,8 @@ mod tests {
 
     #[test]
     fn sample_tables_are_the_published_ones() {
-        // ../shared/notes/sts.md §8.1: the sample S-boxes are mutual inverses.
+        // IEC 62055-41 sample tables (as quoted by NectarAPI/tokens-service): the S-boxes are
+        // mutual inverses.
         assert_eq!(invert16(&SAMPLE_S0), SAMPLE_S1);
         assert_eq!(SAMPLE_TABLES.s0(), &SAMPLE_S0);
         assert_eq!(SAMPLE_TABLES.p(), &SAMPLE_P);

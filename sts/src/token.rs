@@ -846,7 +846,8 @@ pub(crate) mod tests {
 
     #[test]
     fn three_kct_sgc() {
-        // C7 CTSA05 step 4 layout (../shared/notes/sts.md §4, 2/8 EA07 3-KCT variant).
+        // STS 531-1-07 CTSA05 step 4 layout (STSCompliancePOS transcription; 2/8 EA07 3-KCT
+        // variant).
         let t = TokenRepr::sgc_section(123_457).unwrap();
         assert_eq!(t.third_section_sgc(), Some(123_457));
         assert_eq!(t.payload().unwrap(), 123_457 << 20);

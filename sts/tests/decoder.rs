@@ -865,8 +865,9 @@ fn no_lockout_by_default() {
 
 #[test]
 fn lockout_after_repeated_rejections() {
-    // The lockout of a meter vendor's FAQ (notes: vendor behaviour, result code 15), scaled:
-    // 3 rejected tokens lock for 10, each further one doubles the time up to 40.
+    // The lockout of a meter vendor's FAQ (metering.clouglobal.com, result code 15 of the Conlog
+    // BEC62 manual), scaled: 3 rejected tokens lock for 10, each further one doubles the time up to
+    // 40.
     let mut d = sample_decoder::<8>(KeyType::Dutk, 255);
     d.set_config(DecoderConfig {
         lockout: Some(Lockout {

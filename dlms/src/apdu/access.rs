@@ -1,5 +1,5 @@
 //! The ACCESS service: access-request (0xD9) and access-response (0xDA) (DLMS Green Book 9.5;
-//! dlms.md §5.9).
+//! Gurux.DLMS.Python `accessRequest`, dlms-cosem-rs `xdlms/access.rs`).
 
 use super::common::{
     ActionResult, AttributeDescriptor, DataAccessResult, DateTimeField, List, ListElement,

@@ -1,5 +1,5 @@
 //! ACSE APDUs in BER: AARQ, AARE, RLRQ, RLRE (ISO/IEC 8650-1 as profiled by the DLMS Green
-//! Book 9.4; dlms.md §6).
+//! Book 9.4; field tags as in the jDLMS `iso-acse-layer.asn` and GuruxDLMS.c `apdu.c`).
 //!
 //! Components are decoded in place: object identifiers, AP titles and authentication values
 //! borrow the input; the user-information is decoded as the xDLMS APDU it carries (an
@@ -8,7 +8,7 @@
 //! ```
 //! use dlms::apdu::{Aarq, ApplicationContextName, MechanismName};
 //! use dlms::axdr::Encode;
-//! // AARQ with LLS password "12345678" (dlms.md §6.5, u9n/dlms-cosem tests).
+//! // AARQ with LLS password "12345678" (u9n/dlms-cosem tests).
 //! let bytes = [
 //!     0x60, 0x36, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8A, 0x02,
 //!     0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01, 0xAC, 0x0A, 0x80, 0x08,
@@ -337,7 +337,7 @@ impl fmt::Debug for ObjectId<'_> {
 }
 
 code_point! {
-    /// The DLMS application context names, 2.16.756.5.8.1.x (dlms.md §6.3).
+    /// The DLMS application context names, 2.16.756.5.8.1.x (GuruxDLMS.c `apdu.c`).
     ApplicationContextName {
         /// Logical_Name_Referencing_No_Ciphering (1).
         LN_NO_CIPHERING = 1 => "logical-name-referencing-no-ciphering",
@@ -360,7 +360,7 @@ impl ApplicationContextName {
 }
 
 code_point! {
-    /// The DLMS authentication mechanism names, 2.16.756.5.8.2.x (dlms.md §6.3).
+    /// The DLMS authentication mechanism names, 2.16.756.5.8.2.x (Gurux `DLMS_AUTHENTICATION`).
     MechanismName {
         /// 0: lowest level security, no authentication.
         LOWEST_LEVEL_SECURITY = 0 => "lowest-level-security",
@@ -383,7 +383,7 @@ code_point! {
 
 impl MechanismName {
     /// Whether this is a high-level (four-pass, challenge-response) mechanism, 2 to 7
-    /// (dlms.md §8.9).
+    /// (GuruxDLMS.c, u9n/dlms-cosem).
     #[must_use]
     pub const fn is_hls(self) -> bool {
         self.0 >= 2 && self.0 <= 7
@@ -627,7 +627,7 @@ fn open<'a>(bytes: &'a [u8], tag: u8, field: &'static str) -> Result<(Reader<'a>
 }
 
 /// Where the xDLMS APDU of the user-information component of an AARQ, AARE, RLRQ or RLRE
-/// lies in `acse`: the contents of its inner OCTET STRING (dlms.md §6.1), or `None` without
+/// lies in `acse`: the contents of its inner OCTET STRING (`BE len 04 len …`), or `None` without
 /// user-information. The security layer unprotects a ciphered InitiateRequest/Response there,
 /// in place.
 ///
@@ -636,7 +636,7 @@ fn open<'a>(bytes: &'a [u8], tag: u8, field: &'static str) -> Result<(Reader<'a>
 /// OCTET STRING; the BER errors of the components before it (truncation, bad lengths).
 ///
 /// ```
-/// // RLRQ normal with a glo-initiate-request (dlms.md §6.4; u9n/dlms-cosem test_rlrq.py).
+/// // RLRQ normal with a glo-initiate-request (u9n/dlms-cosem test_rlrq.py).
 /// let rlrq = [0x62, 0x0A, 0x80, 0x01, 0x00, 0xBE, 0x05, 0x04, 0x03, 0x21, 0x01, 0x30];
 /// assert_eq!(dlms::apdu::user_information_range(&rlrq)?, Some(9..12));
 /// assert_eq!(dlms::apdu::user_information_range(&[0x62, 0x00])?, None);
@@ -678,7 +678,7 @@ pub fn user_information_range(acse: &[u8]) -> Result<Option<core::ops::Range<usi
 
 // ---- AARQ --------------------------------------------------------------------------------------
 
-/// AARQ (A-ASSOCIATE request, `[APPLICATION 0]`, tag 0x60; dlms.md §6.1).
+/// AARQ (A-ASSOCIATE request, `[APPLICATION 0]`, tag 0x60; jDLMS ACSE ASN.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Aarq<'a> {
     /// `[0]` protocol-version (usually absent; `07 80` = version1).
@@ -912,7 +912,7 @@ code_point! {
 }
 
 code_point! {
-    /// acse-service-user diagnostics (dlms.md §6.2).
+    /// acse-service-user diagnostics (jDLMS ACSE ASN.1; Gurux `DLMS_SOURCE_DIAGNOSTIC`).
     AcseServiceUser {
         /// null (0).
         NULL = 0 => "null",
@@ -968,7 +968,7 @@ pub enum ResultSourceDiagnostic {
     Provider(AcseServiceProvider),
 }
 
-/// AARE (A-ASSOCIATE response, `[APPLICATION 1]`, tag 0x61; dlms.md §6.2).
+/// AARE (A-ASSOCIATE response, `[APPLICATION 1]`, tag 0x61; jDLMS ACSE ASN.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Aare<'a> {
     /// `[0]` protocol-version.
@@ -1294,8 +1294,8 @@ fn write_release<S: Sink + ?Sized>(
     }
 }
 
-/// RLRQ (A-RELEASE request, `[APPLICATION 2]`, tag 0x62; dlms.md §6.4). The empty `62 00`
-/// is valid.
+/// RLRQ (A-RELEASE request, `[APPLICATION 2]`, tag 0x62; jDLMS ACSE ASN.1). The empty `62 00`
+/// is valid (EPRI DLMS-COSEM tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rlrq<'a> {
     /// `[0]` reason.

@@ -1,5 +1,5 @@
-//! Ciphered envelopes, parsed into their parts (DLMS Green Book 9.2.7 and 9.5; dlms.md §8.3,
-//! §8.6): service-specific glo-/ded- APDUs, general-glo- and general-ded-ciphering,
+//! Ciphered envelopes, parsed into their parts (DLMS Green Book 9.2.7 and 9.5; IEC 62056-5-3):
+//! service-specific glo-/ded- APDUs, general-glo- and general-ded-ciphering,
 //! general-ciphering and general-signing.
 //!
 //! Protecting and unprotecting (AES-GCM, keys, counters) is the job of the security layer;
@@ -10,7 +10,7 @@
 //! use dlms::apdu::CipheredApdu;
 //! use dlms::axdr::Sink;
 //! use dlms::security::{SecurityControl, SystemTitle};
-//! // Green Book suite-0 example (dlms.md §8.4): glo-get-request, SC 0x30, IC 0x01234567.
+//! // Green Book suite-0 example: glo-get-request, SC 0x30, IC 0x01234567.
 //! let bytes = [
 //!     0xC8, 0x1E, 0x30, 0x01, 0x23, 0x45, 0x67, 0x41, 0x13, 0x12, 0xFF, 0x93, 0x5A, 0x47, 0x56,
 //!     0x68, 0x27, 0xC4, 0x67, 0xBC, 0x7D, 0x82, 0x5C, 0x3B, 0xE4, 0xA7, 0x7C, 0x3F, 0xCC, 0x05,
@@ -111,7 +111,7 @@ impl<'a> CipheredContent<'a> {
     }
 
     /// The AES-GCM initialisation vector: the sender's system title, then the invocation
-    /// counter (Green Book 9.2.7.2.4.1; dlms.md §8.4; [`crate::security::iv`]).
+    /// counter (Green Book 9.2.7.2.4.1; [`crate::security::iv`]).
     #[must_use]
     pub fn iv(&self, sender_system_title: &SystemTitle) -> Iv {
         crate::wire::iv(sender_system_title, self.invocation_counter)
@@ -155,7 +155,7 @@ fn read_content<'a>(r: &mut Reader<'a>) -> Result<CipheredContent<'a>> {
 }
 
 /// The tag of the unprotected service a service-specific ciphered tag carries, if `tag` is one
-/// (dlms.md §5.1: glo = plain + 8 or + 32, ded = plain + 16 or + 64).
+/// (glo = plain + 8 or + 32, ded = plain + 16 or + 64; jDLMS `cosem.asn`, dlms-cosem-rs).
 #[must_use]
 pub const fn plain_tag_of(tag: u8) -> Option<u8> {
     match tag {
@@ -169,7 +169,7 @@ pub const fn plain_tag_of(tag: u8) -> Option<u8> {
 
 /// The glo- (`dedicated` false) or ded- (`dedicated` true) tag of an unprotected service tag,
 /// if the service has a service-specific ciphered form (the inverse of [`plain_tag_of`];
-/// dlms.md §5.1). DataNotification, ACCESS, ExceptionResponse and the general APDUs have none:
+/// jDLMS `cosem.asn`). DataNotification, ACCESS, ExceptionResponse and the general APDUs have none:
 /// they are protected with general-glo- or general-ded-ciphering.
 ///
 /// ```
@@ -191,7 +191,7 @@ pub const fn ciphered_tag_of(plain: u8, dedicated: bool) -> Option<u8> {
 }
 
 /// What a ciphered APDU carries before its ciphered content (`length | SC | IC | information |
-/// tag`): the APDU tag and, for the general envelopes, their fields (dlms.md §8.3, §8.6).
+/// tag`): the APDU tag and, for the general envelopes, their fields (IEC 62056-5-3).
 ///
 /// The same description serves to read an envelope ([`CipheredApduMut::split`]) and to write
 /// one around a ciphertext made in place ([`EnvelopeHead::emit_header`]).
@@ -206,7 +206,7 @@ pub enum EnvelopeHead<'a> {
     General {
         /// 0xDB or 0xDC.
         tag: u8,
-        /// The sender's system title (8 bytes, or empty: dlms.md §12.2 item 20).
+        /// The sender's system title (8 bytes, or empty: u9n/dlms-cosem tests).
         system_title: &'a [u8],
     },
     /// general-ciphering (0xDD).
@@ -313,7 +313,7 @@ impl<'a> EnvelopeHead<'a> {
 ///
 /// ```
 /// use dlms::apdu::{CipheredApduMut, EnvelopeHead};
-/// // general-glo-ciphering of the Green Book glo-get-request (dlms.md §8.4).
+/// // general-glo-ciphering of the Green Book suite-0 glo-get-request.
 /// let mut apdu = [
 ///     0xDB, 0x08, 0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E, 0x1E, 0x30, 0x01, 0x23, 0x45,
 ///     0x67, 0x41, 0x13, 0x12, 0xFF, 0x93, 0x5A, 0x47, 0x56, 0x68, 0x27, 0xC4, 0x67, 0xBC, 0x7D,
@@ -395,7 +395,7 @@ impl<'a> CipheredApduMut<'a> {
 }
 
 /// A service-specific ciphered APDU, glo-xxx or ded-xxx: `tag | length | SC | IC | information
-/// | tag` (Green Book 9.5; dlms.md §8.3).
+/// | tag` (Green Book 9.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CipheredApdu<'a> {
     /// The APDU tag (0xC8 glo-get-request, 0xD0 ded-get-request, 0x21 glo-initiate-request, ...).
@@ -472,8 +472,8 @@ impl<'a> CipheredApdu<'a> {
 }
 
 /// general-glo-ciphering (0xDB) or general-ded-ciphering (0xDC): the sender's system title,
-/// then the protected content (dlms.md §8.3). A zero-length system title is valid (the
-/// receiver uses the one it knows, dlms.md §12.2 item 20).
+/// then the protected content (Green Book 9.5). A zero-length system title is valid (the
+/// receiver uses the one it knows; u9n/dlms-cosem tests, GuruxDLMS.c).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GeneralGloCiphering<'a> {
     /// 0xDB (global key) or 0xDC (dedicated key).
@@ -707,7 +707,7 @@ impl<'a> GeneralHeader<'a> {
 }
 
 /// general-ciphering (0xDD): transaction and parties, key-info, protected content
-/// (dlms.md §8.6).
+/// (Gurux.DLMS.Python `GXDLMSChippering`, dlms-cosem-rs `xdlms/protection.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GeneralCiphering<'a> {
     /// Transaction id, titles, date-time, other information.
@@ -778,7 +778,7 @@ impl<'a> GeneralCiphering<'a> {
 }
 
 /// general-signing (0xDF): transaction and parties, the signed content (an APDU, possibly
-/// itself ciphered) and the signature (dlms.md §8.6).
+/// itself ciphered) and the signature (dlms-cosem-rs `GeneralSigning`, spodes-rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GeneralSigning<'a> {
     /// Transaction id, titles, date-time, other information.
@@ -821,7 +821,7 @@ impl<'a> GeneralSigning<'a> {
     }
 
     /// The bytes before the signature field: what the signature is computed over according to
-    /// dlms-cosem-rs (not confirmed by a second source, dlms.md §8.6; see
+    /// dlms-cosem-rs (not confirmed by a second source; see
     /// [`crate::security::SigningCoverage`]). `apdu` must be the bytes this value was parsed
     /// from.
     #[must_use]

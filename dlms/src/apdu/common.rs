@@ -102,9 +102,9 @@ macro_rules! apdu_parse {
 }
 pub(crate) use apdu_parse;
 
-/// Invoke-Id-And-Priority: one byte of a confirmed LN service (Green Book 9.5;
-/// dlms.md §5.2). Bits 3..0 invoke id, bit 6 service class (1 = confirmed), bit 7 priority
-/// (1 = high).
+/// Invoke-Id-And-Priority: one byte of a confirmed LN service (Green Book 9.5; GuruxDLMS.c
+/// `dlms_getInvokeIDPriority`). Bits 3..0 invoke id, bit 6 service class (1 = confirmed), bit 7
+/// priority (1 = high).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InvokeIdAndPriority(pub u8);
 
@@ -134,7 +134,8 @@ impl InvokeIdAndPriority {
     }
 }
 
-/// Long-Invoke-Id-And-Priority: four bytes of DataNotification and ACCESS (dlms.md §5.2).
+/// Long-Invoke-Id-And-Priority: four bytes of DataNotification and ACCESS (u9n/dlms-cosem
+/// `LongInvokeIdAndPriority`).
 /// Bits 23..0 invoke id, 28 self-descriptive, 29 processing option (1 = break on error),
 /// 30 service class (1 = confirmed), 31 priority (1 = high).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -271,7 +272,7 @@ impl MethodDescriptor {
 }
 
 /// Selective-Access-Descriptor: an access selector and its parameters (Green Book 9.5;
-/// dlms.md §5.3). Their meaning belongs to the class: see
+/// jDLMS `cosem.asn`). Their meaning belongs to the class: see
 /// [`RangeDescriptor`](super::RangeDescriptor) and [`EntryDescriptor`](super::EntryDescriptor)
 /// for profile generic.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -327,7 +328,7 @@ pub struct AttributeWithSelection<'a> {
 }
 
 code_point! {
-    /// Data-Access-Result (Green Book 9.5; dlms.md §5.5). Open: manufacturers use other values.
+    /// Data-Access-Result (Green Book 9.5). Open: manufacturers use other values.
     DataAccessResult {
         /// success (0).
         SUCCESS = 0 => "success",
@@ -365,7 +366,7 @@ code_point! {
 }
 
 code_point! {
-    /// Action-Result (Green Book 9.5; dlms.md §5.5).
+    /// Action-Result (Green Book 9.5).
     ActionResult {
         /// success (0).
         SUCCESS = 0 => "success",
@@ -495,8 +496,9 @@ impl<'a> ActionResponseItem<'a> {
 }
 
 /// How an optional date-time field of DataNotification, EventNotification, ACCESS and
-/// InformationReport was (or is to be) encoded. Meters differ (dlms.md §4.3, §12.3 item 26);
-/// the decoder accepts every form and keeps it, so the APDU re-encodes to the same bytes.
+/// InformationReport was (or is to be) encoded. Meters differ (Kaifa's `09 0C …`,
+/// esphome-libs/dlms_parser); the decoder accepts every form and keeps it, so the APDU re-encodes
+/// to the same bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateTimeEncoding {
     /// `0C` + 12 bytes: an OCTET STRING with its length (Gurux, Iskra, Landis+Gyr, Kamstrup).

@@ -1,5 +1,5 @@
 //! InitiateRequest (0x01), InitiateResponse (0x08) and the conformance block (DLMS Green Book
-//! 9.5; dlms.md §7).
+//! 9.5; jDLMS `cosem.asn`, GuruxDLMS.c `apdu_getInitiateRequest`).
 
 use core::fmt;
 
@@ -9,7 +9,7 @@ use crate::wire::Reader;
 use crate::{Error, Result};
 
 /// The xDLMS conformance block: 24 bits, bit 0 the most significant bit of the first byte
-/// (dlms.md §7.2). As a number, bit `n` has mask `0x80_0000 >> n`.
+/// (ASN.1 BIT STRING order). As a number, bit `n` has mask `0x80_0000 >> n`.
 ///
 /// ```
 /// use dlms::apdu::Conformance;
@@ -208,7 +208,7 @@ fn write_conformance<S: Sink + ?Sized>(
 ///
 /// ```
 /// use dlms::apdu::{Conformance, InitiateRequest};
-/// // dlms.md §7.1: no dedicated key, conformance 0x007E1F, max PDU 1200.
+/// // No dedicated key, conformance 0x007E1F, max PDU 1200.
 /// let bytes = [0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x7E, 0x1F, 0x04, 0xB0];
 /// let req = InitiateRequest::parse(&bytes)?;
 /// assert!(req.response_allowed());
@@ -230,7 +230,7 @@ pub struct InitiateRequest<'a> {
     pub proposed_conformance: Conformance,
     /// How the conformance tag was written.
     pub conformance_tag: ConformanceTag,
-    /// The largest APDU the client accepts (0 = no limit, dlms.md §7.3).
+    /// The largest APDU the client accepts (0 = no limit; 0 occurs in the jDLMS and EPRI vectors).
     pub client_max_receive_pdu_size: u16,
 }
 

@@ -11,7 +11,7 @@
 //! ```
 //! use dlms::apdu::{Apdu, GetDataResult, GetResponse};
 //! use dlms::axdr::{Data, Encode};
-//! // GET-Response-Normal, invoke 0xC1, double-long-unsigned 5009 (dlms.md §5.4).
+//! // GET-Response-Normal, invoke 0xC1, double-long-unsigned 5009 (Green Book layout).
 //! let bytes = [0xC4, 0x01, 0xC1, 0x00, 0x06, 0x00, 0x00, 0x13, 0x91];
 //! let apdu = Apdu::parse(&bytes)?;
 //! let Apdu::GetResponse(GetResponse::Normal { invoke, result }) = apdu else { panic!() };

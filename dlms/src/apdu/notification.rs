@@ -1,5 +1,5 @@
-//! DataNotification (0x0F) and EventNotification (0xC2) (DLMS Green Book 9.5; dlms.md §5.4,
-//! §5.6, §4.3).
+//! DataNotification (0x0F) and EventNotification (0xC2) (DLMS Green Book 9.5; jDLMS
+//! `cosem.asn`).
 
 use super::common::{
     AttributeDescriptor, DateTimeField, LongInvokeIdAndPriority, apdu_parse, encode_via_write,
@@ -11,12 +11,13 @@ use crate::wire::Reader;
 /// DataNotification (tag 0x0F): a push from the meter.
 ///
 /// The date-time is accepted as `00`, `0C` + 12 bytes, and the `09 0C` + 12 bytes some meters
-/// send (dlms.md §12.3 item 26); [`DateTimeField`] keeps which.
+/// send (Kaifa MA304H3E, esphome-libs/dlms_parser `apdu_handler.cpp`); [`DateTimeField`]
+/// keeps which.
 ///
 /// ```
 /// use dlms::apdu::DataNotification;
 /// use dlms::axdr::Data;
-/// // dlms.md §5.6: long-invoke-id 1, no date-time, structure { 1-0:1.8.0.255, 5000 }.
+/// // Long-invoke-id 1, no date-time, structure { 1-0:1.8.0.255, 5000 }.
 /// let bytes = [0x0F, 0, 0, 0, 1, 0x00, 0x02, 0x02, 0x09, 0x06, 1, 0, 1, 8, 0, 0xFF, 0x06, 0, 0, 0x13, 0x88];
 /// let n = DataNotification::parse(&bytes)?;
 /// assert_eq!(n.long_invoke_id.invoke_id(), 1);
@@ -90,7 +91,8 @@ apdu_parse!(DataNotification, 0x0F, "data-notification");
 apdu_parse!(EventNotification, 0xC2, "event-notification-request");
 encode_via_write!(DataNotification, EventNotification);
 
-/// General-Block-Transfer (tag 0xE0): one block of any APDU (Green Book 9.5; dlms.md §9).
+/// General-Block-Transfer (tag 0xE0): one block of any APDU (Green Book 9.5; GuruxDLMS.c
+/// `dlms_handleGbt`, dlms-cosem-rs `xdlms/gbt.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GeneralBlockTransfer<'a> {
     /// Block control: bit 7 last block, bit 6 streaming, bits 5..0 window.

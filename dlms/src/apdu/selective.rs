@@ -1,5 +1,5 @@
 //! Selective access to a profile generic buffer (class 7, attribute 2): the range and entry
-//! descriptors (DLMS Blue Book 4.3.6; dlms.md §10.3 "Selective access on attribute 2").
+//! descriptors (DLMS Blue Book 4.3.6; u9n/dlms-cosem `selective_access.py`).
 
 use obis::ObisCode;
 

@@ -1,5 +1,5 @@
-//! ExceptionResponse (0xD8) and ConfirmedServiceError (0x0E) (DLMS Green Book 9.5;
-//! dlms.md §5.7).
+//! ExceptionResponse (0xD8) and ConfirmedServiceError (0x0E) (DLMS Green Book 9.5; jDLMS
+//! `cosem.asn`, GuruxDLMS.c `errorcodes.h`).
 
 use super::common::encode_via_write_static;
 use crate::axdr::{Limits, Sink};
@@ -38,8 +38,8 @@ code_point! {
 /// EXCEPTION-Response (tag 0xD8).
 ///
 /// With service-error 6 (invocation-counter-error) servers append the invocation counter they
-/// expect next (Gurux; dlms.md §5.7). Do not resynchronise a counter from it without
-/// authentication.
+/// expect next (GuruxDLMS.c `svr_generateExceptionResponse`). Do not resynchronise a counter from
+/// it without authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ExceptionResponse {
     /// The state error.
@@ -137,7 +137,7 @@ code_point! {
 }
 
 code_point! {
-    /// The class of a ServiceError (its CHOICE number; JD ASN.1 and u9n numbering, dlms.md §5.7).
+    /// The class of a ServiceError (its CHOICE number; jDLMS ASN.1 and u9n numbering).
     ServiceErrorClass {
         /// application-reference (0).
         APPLICATION_REFERENCE = 0 => "application-reference",

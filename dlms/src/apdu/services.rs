@@ -1,5 +1,5 @@
 //! GET, SET and ACTION requests and responses in every variant (DLMS Green Book 9.5, the
-//! COSEMpdu ASN.1; dlms.md §5.4).
+//! COSEMpdu ASN.1 as in jDLMS `cosem.asn`).
 
 use super::common::{
     ActionResponseItem, AttributeDescriptor, AttributeWithSelection, DataAccessResult, DataBlock,
@@ -16,7 +16,7 @@ use crate::{Error, Result};
 /// use dlms::apdu::{AttributeDescriptor, GetRequest, InvokeIdAndPriority};
 /// use dlms::axdr::Encode;
 /// use obis::ObisCode;
-/// // Register 1-0:1.8.0.255, attribute 2 (dlms.md §5.4).
+/// // Register 1-0:1.8.0.255, attribute 2.
 /// let req = GetRequest::Normal {
 ///     invoke: InvokeIdAndPriority(0xC1),
 ///     attribute: AttributeDescriptor::new(3, ObisCode::new(1, 0, 1, 8, 0, 255), 2),

@@ -1,5 +1,5 @@
 //! Short-name services for older meters: ReadRequest/-Response, WriteRequest/-Response,
-//! UnconfirmedWriteRequest and InformationReportRequest (DLMS Green Book 9.5; dlms.md §5.8).
+//! UnconfirmedWriteRequest and InformationReportRequest (DLMS Green Book 9.5).
 
 use super::common::{
     DataAccessResult, DateTimeField, List, ListElement, apdu_parse, encode_via_write, list_element,
@@ -243,7 +243,7 @@ list_element!(
 ///
 /// ```
 /// use dlms::apdu::{ReadRequest, VariableAccess};
-/// // dlms.md §5.8: one variable-name 0xFA10.
+/// // One variable-name 0xFA10.
 /// let req = ReadRequest::parse(&[0x05, 0x01, 0x02, 0xFA, 0x10])?;
 /// assert_eq!(req.variables.get(0), Some(VariableAccess::Name(0xFA10)));
 /// # Ok::<(), dlms::Error>(())

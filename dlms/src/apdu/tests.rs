@@ -1,5 +1,5 @@
-//! Unit tests of the APDU codecs: the worked examples of dlms.md §5-§9 (computed there and
-//! decoded by the Gurux Python translator) for the variants the public vectors do not cover,
+//! Unit tests of the APDU codecs: worked examples (computed by us and decoded by the Gurux
+//! Python translator, PyPI `gurux_dlms` 1.0.203) for the variants the public vectors do not cover,
 //! negative cases, and proptest round trips for every APDU type.
 
 use std::vec;
@@ -55,7 +55,7 @@ const CLOCK: ObisCode = ObisCode::new(0, 0, 1, 0, 0, 255);
 
 #[test]
 fn get_variants() {
-    // dlms.md §5.4.
+    // GET request/response layouts of the COSEMpdu ASN.1 (jDLMS `cosem.asn`).
     let b = round("C0 01 C1 00 03 01 00 01 08 00 FF 02 00");
     assert_eq!(
         GetRequest::parse(&b).unwrap(),
@@ -95,7 +95,7 @@ fn get_variants() {
         ]
     );
     round("C4 02 C1 01 00 00 00 02 01 0F"); // with-datablock, last, error long-get-aborted
-    // Entry descriptor (dlms.md §10.3): rows 1..last, columns 1..last.
+    // Entry descriptor (Gurux.DLMS.Python `readRowsByEntry`): rows 1..last, columns 1..last.
     let b = round(
         "C0 01 C1 00 07 01 00 63 01 00 FF 02 01 02 02 04 06 00 00 00 01 06 00 00 00 00 12 00 01 12 00 00",
     );
@@ -122,7 +122,7 @@ fn get_variants() {
 
 #[test]
 fn set_variants() {
-    // dlms.md §5.4.
+    // SET layouts of the COSEMpdu ASN.1 (jDLMS `cosem.asn`).
     let b =
         round("C1 01 C1 00 08 00 00 01 00 00 FF 02 00 09 0C 07 E8 01 16 01 0C 1E 00 FF 80 00 FF");
     let SetRequest::Normal {
@@ -164,7 +164,7 @@ fn set_variants() {
 
 #[test]
 fn action_variants() {
-    // dlms.md §5.4: disconnect control 0-0:96.3.10.255 method 1 (integer 0), and method 2 without
+    // Disconnect control 0-0:96.3.10.255 method 1 (integer 0), and method 2 without
     // parameters; responses success, and success + u32 5.
     let b = round("C3 01 C1 00 46 00 00 60 03 0A FF 01 01 0F 00");
     assert_eq!(
@@ -197,7 +197,7 @@ fn action_variants() {
 
 #[test]
 fn notifications_and_their_date_time_forms() {
-    // dlms.md §5.6 and §12.3 item 26: 00, 0C + 12, 09 0C + 12; Gurux Java's 01 0C + 12 (§4.3).
+    // 00, 0C + 12, and Kaifa's 09 0C + 12 (esphome-libs/dlms_parser); Gurux Java's 01 0C + 12.
     let dt = "07E8011601 0C1E0000 FFC4 00";
     let plain = round(&std::format!("0F 00000001 0C {dt} 11 07"));
     let kaifa = round(&std::format!("0F 00000001 09 0C {dt} 11 07"));
@@ -260,7 +260,7 @@ fn exception_and_confirmed_service_error() {
         ExceptionServiceError::INVOCATION_COUNTER_ERROR.name(),
         Some("invocation-counter-error")
     );
-    // dlms.md §5.7: 0E 01 06 01 = initiateError / initiate / dlms-version-too-low.
+    // 0E 01 06 01 = initiateError / initiate / dlms-version-too-low (jDLMS ASN.1).
     let b = round("0E 01 06 01");
     let e = ConfirmedServiceError::parse(&b).unwrap();
     assert_eq!(e.service, ConfirmedService::INITIATE_ERROR);
@@ -280,7 +280,7 @@ fn exception_and_confirmed_service_error() {
 
 #[test]
 fn aare_forms() {
-    // dlms.md §6.5: HLS-GMAC pass 2 (Green Book example via u9n tests).
+    // HLS-GMAC pass 2 (Green Book example via u9n/dlms-cosem tests).
     let b = round(
         "61 42 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 00 A3 05 A1 03 02 01 0E
          88 02 07 80 89 07 60 85 74 05 08 02 05 AA 0A 80 08 50 36 77 52 4A 32 31 46
@@ -393,7 +393,7 @@ fn acse_construct() {
         ApplicationContextName::LN_NO_CIPHERING.oid().unwrap(),
         Some(UserInformation::InitiateRequest(init)),
     );
-    // dlms.md §6.5 / HDLC-06 (u9n/dlms-cosem tests): the AARQ a Gurux client sends.
+    // HDLC-06 (u9n/dlms-cosem tests): the AARQ a Gurux client sends.
     assert_eq!(
         emit(&aarq),
         hex("601da109060760857405080101be10040e01000000065f1f0400001e1dffff")
@@ -416,7 +416,7 @@ fn acse_construct() {
 
 #[test]
 fn short_name_services() {
-    // dlms.md §5.8.
+    // Short-name services (jDLMS ASN.1; Gurux enums).
     let b = round("05 01 02 FA 10");
     assert_eq!(
         ReadRequest::parse(&b).unwrap().variables.get(0),
@@ -446,7 +446,7 @@ fn short_name_services() {
 
 #[test]
 fn access_service() {
-    // dlms.md §5.9: two GETs.
+    // ACCESS with two GETs (Gurux.DLMS.Python `accessRequest`, dlms-cosem-rs).
     let b = round(
         "D9 00 00 00 01 00 02 01 00 03 01 00 01 08 00 FF 02 01 00 03 01 00 02 08 00 FF 02 02 00 00",
     );
@@ -484,7 +484,8 @@ fn access_service() {
 
 #[test]
 fn general_block_transfer() {
-    // dlms.md §9: a single-block GBT carrying a GET request; an acknowledgement without data.
+    // A single-block GBT carrying a GET request; an acknowledgement without data (GuruxDLMS.c,
+    // dlms-cosem-rs).
     let b = round("E0 C0 00 01 00 00 0D C0 01 C1 00 03 01 00 01 08 00 FF 02 00");
     let g = GeneralBlockTransfer::parse(&b).unwrap();
     assert!(g.last_block() && g.streaming());
@@ -498,7 +499,7 @@ fn general_block_transfer() {
 
 #[test]
 fn ciphered_envelope_forms() {
-    // Zero-length system title is valid (dlms.md §8.3, u9n test).
+    // Zero-length system title is valid (u9n/dlms-cosem test).
     let b = round("DB 00 11 30 00 00 00 01 0102030405060708090A0B0C");
     let Apdu::GeneralGloCiphering(g) = Apdu::parse(&b).unwrap() else {
         panic!()
@@ -517,7 +518,7 @@ fn ciphered_envelope_forms() {
             needed: 9
         })
     );
-    // The 0x81 length form (Netz NOE push, dlms.md §12.2 item 19) and a ded- tag.
+    // The 0x81 length form (Netz NOE push, esphome-libs/dlms_parser) and a ded- tag.
     let mut long = hex("DB 08 4D4D4D0000BC614E 81 85 30 00000001");
     long.extend(std::iter::repeat_n(0x55, 0x80));
     let parsed = Apdu::parse(&long).unwrap();
@@ -656,7 +657,7 @@ fn typed_accessors() {
 }
 
 /// SEC-01 (u9n/dlms-cosem test_security.py; jDLMS CipheringTest, Green Book) in its
-/// general-glo-ciphering form (dlms.md §8.4).
+/// general-glo-ciphering form.
 const GGLO_SEC01: &str =
     "DB 08 4D4D4D0000BC614E 1E 30 01234567 411312FF935A47566827C467BC 7D825C3BE4A77C3FCC056B6B";
 

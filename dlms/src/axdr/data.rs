@@ -7,7 +7,7 @@ use crate::wire::Reader;
 use crate::wire::{Encode, Sink, length_len, put_length};
 use crate::{Error, Result};
 
-/// An A-XDR data type tag (the CHOICE number of `Data`, DLMS Green Book 9.5; dlms.md §4.1).
+/// An A-XDR data type tag (the CHOICE number of `Data`, DLMS Green Book 9.5; IEC 61334-6).
 ///
 /// Open: any byte is representable; [`DataType::name`] knows the assigned ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -215,7 +215,7 @@ impl<'a> BitString<'a> {
     }
 }
 
-/// One A-XDR value, borrowing its bytes from the input (DLMS Green Book 9.5; dlms.md §4.1).
+/// One A-XDR value, borrowing its bytes from the input (DLMS Green Book 9.5; IEC 61334-6).
 ///
 /// Arrays and structures are lazy [`Sequence`] views: decoding validates the whole value once
 /// (every length and count against the input, nesting against [`Limits`]) and iteration then
@@ -231,7 +231,7 @@ impl<'a> BitString<'a> {
 ///
 /// ```
 /// use dlms::axdr::{Data, Encode};
-/// // structure { octet-string 1-0:1.8.0.255, double-long-unsigned 5000 } (dlms.md §5.6)
+/// // structure { octet-string 1-0:1.8.0.255, double-long-unsigned 5000 }
 /// let bytes = [0x02, 0x02, 0x09, 0x06, 1, 0, 1, 8, 0, 0xFF, 0x06, 0, 0, 0x13, 0x88];
 /// let data = Data::parse(&bytes)?;
 /// let Data::Structure(fields) = data else { panic!() };
@@ -337,7 +337,7 @@ enum SeqRepr<'a> {
 }
 
 /// A compact-array (tag 19): one type description and the packed, untagged contents
-/// (DLMS Green Book 9.5 `compact-array`; dlms.md §4.4).
+/// (DLMS Green Book 9.5 `compact-array`; jDLMS `TypeDescription`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CompactArray<'a> {
     description: &'a [u8],
@@ -1403,7 +1403,7 @@ impl<'a> Data<'a> {
     }
 
     /// A date-time carried either with its own tag or as a 12-byte octet-string (the usual
-    /// form, dlms.md §4.1).
+    /// form in real meters).
     #[must_use]
     pub fn as_date_time(&self) -> Option<DateTime> {
         match *self {

@@ -80,12 +80,12 @@ pub struct Time {
 ///
 /// # Sign convention
 ///
-/// The deviation is the number of minutes to **add to the local time to get UTC**
-/// (`UTC = local + deviation`): Central European Time (UTC+01:00) is −60 (`FF C4`), summer time
-/// (UTC+02:00) −120 (`FF 88`). This is the reading of the Blue Book shared by the public
-/// implementations we checked (dlms.md §4.5); some meters and decoders use the opposite sign
-/// (dlms.md §12.3 item 27), so every conversion that uses the deviation takes a
-/// [`DeviationConvention`] and the raw value is never changed.
+/// The deviation is the number of minutes to **add to the local time to get UTC** (`UTC = local +
+/// deviation`): Central European Time (UTC+01:00) is −60 (`FF C4`), summer time (UTC+02:00) −120
+/// (`FF 88`). This is the reading of the Blue Book shared by the public implementations we checked
+/// (u9n/dlms-cosem, GuruxDLMS.c, reitermarkus/dlms-cosem-rs); some meters and decoders use the
+/// opposite sign (UtilitechAS/amsreader-firmware #809), so every conversion that uses the deviation
+/// takes a [`DeviationConvention`] and the raw value is never changed.
 ///
 /// ```
 /// use dlms::axdr::{DateTime, DeviationConvention};
@@ -360,7 +360,8 @@ impl ClockStatus {
     pub const INVALID_CLOCK_STATUS: u8 = 0x08;
     /// Bit 7: daylight saving time is active.
     pub const DAYLIGHT_SAVING_ACTIVE: u8 = 0x80;
-    /// 0xFF: "not specified" (not "every flag set"; dlms.md §12.3 item 28).
+    /// 0xFF: "not specified" (not "every flag set"; Gurux/gurux.dlms.java PR #42,
+    /// u9n/dlms-cosem PR #85).
     pub const NOT_SPECIFIED: Self = Self(0xFF);
 
     /// The flag bits, unless the status is "not specified".
@@ -701,7 +702,7 @@ mod tests {
     use super::*;
     use std::string::ToString;
 
-    // dlms.md §4.5 examples (computed there, decoded by Gurux Python).
+    // IEC 62056-6-2 date-time examples (computed by us, decoded by Gurux Python).
     const CET: [u8; 12] = [
         0x07, 0xE8, 0x01, 0x16, 0x01, 0x0C, 0x1E, 0x00, 0x00, 0xFF, 0xC4, 0x00,
     ];
@@ -776,7 +777,7 @@ mod tests {
         );
         let inverted = dt.to_utc(DeviationConvention::Inverted).unwrap();
         assert_eq!(inverted.hour, 20);
-        // CEST (UTC+2) is −120 under the standard reading (dlms.md §4.5, §12.3 item 27).
+        // CEST (UTC+2) is −120 under the standard reading (UtilitechAS/amsreader-firmware #809).
         let cest = DateTime::from_bytes(CEST);
         assert_eq!(
             cest.deviation
@@ -823,7 +824,7 @@ mod tests {
 
     #[test]
     fn wildcard_dates_resolve() {
-        // Every year, last Sunday of March (dlms.md §4.5): 2024-03-31, 2025-03-30.
+        // Every year, last Sunday of March (u9n/dlms-cosem `time.py`): 2024-03-31, 2025-03-30.
         let rule = DateTime::from_bytes(DST_BEGIN).date;
         assert_eq!(rule.resolve(2024), Some((2024, 3, 31)));
         assert_eq!(rule.resolve(2025), Some((2025, 3, 30)));

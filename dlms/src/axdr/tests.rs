@@ -1,6 +1,6 @@
 //! Unit tests of the A-XDR codec: known bytes, construction, negative cases, proptest round
-//! trips. Example bytes are from dlms.md §4 (computed there and decoded by the Gurux Python
-//! translator) unless a test says otherwise.
+//! trips. Example bytes were computed by us and decoded by the Gurux Python translator (PyPI
+//! `gurux_dlms` 1.0.203) unless a test says otherwise.
 
 use std::string::ToString;
 use std::vec::Vec;
@@ -46,7 +46,7 @@ fn deconstruct_every_scalar() {
             Data::Long64Unsigned(u64::MAX),
         ),
         (&[0x16, 0x1E], Data::Enum(30)),
-        // IEEE 754 big-endian, dlms.md §4.1: 3F800000 = 1.0.
+        // IEEE 754 big-endian (IEC 61334-6): 3F800000 = 1.0.
         (&[0x17, 0x3F, 0x80, 0x00, 0x00], Data::Float32(1.0)),
         (&[0x18, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0], Data::Float64(1.0)),
         (
@@ -87,7 +87,7 @@ fn deconstruct_every_scalar() {
 
 #[test]
 fn date_time_tag_and_octet_string_forms() {
-    // dlms.md §4.5: 19 <12 bytes> (date-time tag) and 09 0C <12 bytes> (octet-string).
+    // IEC 62056-6-2: 19 <12 bytes> (date-time tag) and 09 0C <12 bytes> (octet-string).
     let raw = [
         0x07, 0xE8, 0x01, 0x16, 0x01, 0x0C, 0x1E, 0x00, 0x00, 0xFF, 0xC4, 0x00,
     ];
@@ -159,7 +159,7 @@ fn every_length_form() {
 
 #[test]
 fn length_0x80_is_rejected() {
-    // dlms.md §4.2: 0x80 is BER's indefinite form; Gurux reads 128, u9n 0. Reject it.
+    // IEC 61334-6: 0x80 is BER's indefinite form; Gurux reads 128, u9n/dlms-cosem 0. Reject it.
     assert_eq!(
         Data::parse_prefix(&[0x09, 0x80]),
         Err(Error::InvalidLength {
@@ -393,7 +393,7 @@ fn emit_checks_the_buffer() {
 
 #[test]
 fn compact_arrays() {
-    // dlms.md §4.4, decoded by Gurux Python `_GXCommon.getData`.
+    // Compact arrays (Green Book 9.5), decoded by Gurux Python `_GXCommon.getData`.
     let simple = [0x13, 0x12, 0x04, 0x00, 0x01, 0x00, 0x02];
     let d = parse(&simple);
     let Data::CompactArray(c) = d else { panic!() };
@@ -427,7 +427,7 @@ fn compact_arrays() {
     let tagged = [Data::LongUnsigned(1), Data::DoubleLongUnsigned(2)];
     assert_eq!(c.elements().get(0).unwrap(), Data::structure(&tagged));
 
-    // dlms.md prints this example with contents length 0x0D, one more than the 12 bytes that
+    // Our source for this example gave contents length 0x0D, one more than the 12 bytes that
     // follow (Gurux reads to the end of its buffer); the consistent length is 0x0C. A strict
     // decoder rejects the 0x0D form as truncated.
     assert!(matches!(

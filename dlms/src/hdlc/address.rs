@@ -68,7 +68,7 @@ impl AddressSize {
 ///
 /// ```
 /// use dlms::hdlc::{Address, AddressSize};
-/// // Server: logical device 1, physical device 17, 2-byte form (notes §2.3 examples).
+/// // Server: logical device 1, physical device 17, 2-byte form (IEC 62056-46 address field).
 /// let server = Address::server(1, Some(17))?;
 /// assert_eq!(server.size(), AddressSize::Two);
 /// assert_eq!(server.to_bytes().as_slice(), &[0x02, 0x23]);
@@ -227,7 +227,7 @@ impl Address {
     /// Compares logical and physical parts, not bytes; a missing lower address matches any.
     ///
     /// Meters answer from a 4-byte address when addressed with 2 bytes, or without the physical
-    /// address they were addressed with (Pietro Fiorentini, notes §12.1 item 7).
+    /// address they were addressed with (Pietro Fiorentini gas meters, u9n/dlms-cosem #108).
     ///
     /// ```
     /// use dlms::hdlc::{Address, AddressSize};
@@ -379,8 +379,8 @@ mod tests {
 
     #[test]
     fn notes_examples() {
-        // ../notes §2.3 examples (computed, decoded by the Gurux translator); the 4-byte 17/5481
-        // address is the E650 address of jDLMS HdlcFrameTest::decode5 (HDLC-15).
+        // IEC 62056-46 address examples (computed, decoded by the Gurux translator); the 4-byte
+        // 17/5481 address is the E650 address of jDLMS HdlcFrameTest::decode5 (HDLC-15).
         roundtrip(Address::client(16).unwrap(), &[0x21]);
         roundtrip(Address::client(1).unwrap(), &[0x03]);
         roundtrip(Address::server(1, None).unwrap(), &[0x03]);

@@ -18,7 +18,8 @@ const PF: u8 = 0x10;
 ///
 /// ```
 /// use dlms::hdlc::Control;
-/// // notes §2.8: I-frame N(S)=1, N(R)=2, F=1 is 0x52; RR N(R)=2 with P is 0x51; SNRM with P is 0x93.
+/// // IEC 62056-46: I-frame N(S)=1, N(R)=2, F=1 is 0x52; RR N(R)=2 with P is 0x51;
+/// // SNRM with P is 0x93.
 /// assert_eq!(Control::from(0x52), Control::I { ns: 1, nr: 2, pf: true });
 /// assert_eq!(u8::from(Control::Rr { nr: 2, pf: true }), 0x51);
 /// assert_eq!(Control::from(0x93), Control::Snrm { pf: true });
@@ -309,7 +310,7 @@ mod tests {
 
     #[test]
     fn known_values() {
-        // notes §2.4 table and §2.8 exchange (GXC, U9, EP agree; jDLMS' UI value 0xC0 is wrong).
+        // IEC 62056-46 control field (Gurux, u9n and EPRI agree; jDLMS 1.7.0's UI 0xC0 is wrong).
         let cases = [
             (
                 0x10,

@@ -22,7 +22,7 @@ use crate::{Error, Scan};
 ///
 /// ```
 /// use dlms::hdlc::{scan, Scan};
-/// // Two frames sharing one flag, from u9n TestSnrmFrame (HDLC-01) and notes §2.8 (RR N(R)=2).
+/// // Two frames sharing one flag, from u9n TestSnrmFrame (HDLC-01) and an RR N(R)=2.
 /// let bytes = [0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21, 0x93, 0xBD, 0x64,
 ///              0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21, 0x51, 0xA3, 0x81, 0x7E];
 /// assert_eq!(scan(&bytes), Scan::Complete { offset: 0, len: 10 });
@@ -224,7 +224,7 @@ impl Echo {
 ///
 /// ```
 /// use dlms::hdlc::{Deframer, Deframed};
-/// // notes §2.8 RR N(R)=2 and DISC, delivered one byte at a time after some line noise.
+/// // RR N(R)=2 and DISC (IEC 62056-46), delivered one byte at a time after some line noise.
 /// let wire = [0x00, 0x13, 0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21, 0x51, 0xA3, 0x81, 0x7E,
 ///             0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21, 0x53, 0xB1, 0xA2, 0x7E];
 /// let mut deframer = Deframer::new([0u8; 2049]);
@@ -711,7 +711,7 @@ mod tests {
 
     #[test]
     fn unescaped_flag_in_payload() {
-        // A UA whose parameters hold 0x7E (Iskra, notes §12.1 item 2): built with our encoder.
+        // A UA whose parameters hold 0x7E (Iskra, jDLMS `HdlcFrameTest`): built with our encoder.
         use crate::hdlc::{Address, Control, HdlcFrameRepr};
         let info = [0x81, 0x80, 0x06, 0x05, 0x01, 0x7E, 0x06, 0x01, 0x7E];
         let repr = HdlcFrameRepr {

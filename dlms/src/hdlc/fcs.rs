@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn check_value() {
-        // The CRC-16/X.25 catalogue check value ("123456789" -> 0x906E), see ../notes §2.5.
+        // The CRC-16/X.25 catalogue check value ("123456789" -> 0x906E); IEC 62056-46 HCS/FCS.
         assert_eq!(fcs(b"123456789"), 0x906E);
     }
 

@@ -659,7 +659,7 @@ fn decode_address(bytes: &[u8]) -> Address {
 /// };
 /// let mut buf = [0u8; 16];
 /// let n = repr.emit_to_slice(&mut buf)?;
-/// // notes §2.8: RR N(R)=2, P=1.
+/// // IEC 62056-46: RR N(R)=2, P=1.
 /// assert_eq!(&buf[..n], &[0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21, 0x51, 0xA3, 0x81, 0x7E]);
 /// assert_eq!(HdlcFrameRepr::parse_bytes(&buf[..n])?, repr);
 /// # Ok::<(), dlms::Error>(())
@@ -956,7 +956,7 @@ mod tests {
 
     #[test]
     fn eleven_bit_length() {
-        // A frame longer than 255 bytes (notes §12.1 item 1): format A7 FF = length 2047.
+        // A frame longer than 255 bytes (Gurux/Gurux.DLMS.Python PR #46): A7 FF = length 2047.
         let info = [0x5Au8; 2047 - 10];
         let repr = HdlcFrameRepr {
             segmented: false,
@@ -998,7 +998,7 @@ mod tests {
 
     #[test]
     fn unescaped_flag_inside_frame() {
-        // notes §12.1 item 2: an Iskra UA announcing max-info 126 = 0x7E.
+        // An Iskra UA announcing max-info 126 = 0x7E (jDLMS `HdlcFrameTest`).
         let info = [0x81, 0x80, 0x06, 0x05, 0x01, 0x7E, 0x06, 0x01, 0x7E];
         let repr = HdlcFrameRepr {
             segmented: false,

@@ -40,7 +40,8 @@ impl Llc {
     /// ```
     /// use dlms::hdlc::Llc;
     /// assert_eq!(Llc::split(&[0xE6, 0xE7, 0x00, 0x0F]), (Some(Llc::Response), &[0x0F][..]));
-    /// // L+G E450 GBT pushes: later UI frames start directly with the APDU (notes §12.1 item 6).
+    /// // L+G E450 GBT pushes: later UI frames start directly with the APDU
+    /// // (esphome/esphome PR #16942).
     /// assert_eq!(Llc::split(&[0xE0, 0x40]), (None, &[0xE0, 0x40][..]));
     /// ```
     #[must_use]

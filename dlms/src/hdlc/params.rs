@@ -434,7 +434,8 @@ mod tests {
                 .unwrap();
             assert_eq!(&out[..n], &info[..]);
         }
-        // notes §2.7: SNRM parameters with 2-byte max-info values (computed, GXPY-decoded).
+        // ISO/IEC 13239 parameter negotiation (IEC 62056-46): SNRM parameters with 2-byte max-info
+        // values (computed, decoded by Gurux.DLMS.Python).
         let snrm = hex("8180140502008006020080070400000001080400000001");
         assert_eq!(
             ParametersRepr::parse(&snrm).unwrap().to_parameters(),

@@ -80,7 +80,7 @@
 //! - Connection: SNRM with the parameter field (or none, [`ClientConfig::propose_parameters`]);
 //!   UA carries the server's values; each direction uses the smaller of both. A client whose
 //!   SNRM with parameters is answered with DM retries once without them (jDLMS behaviour,
-//!   notes §12.1 item 13).
+//!   `HdlcConnection.connectSequence`).
 //! - Data: I-frames numbered modulo 8 with the negotiated window; every frame but the last of
 //!   an APDU has the segmentation bit; the last frame of a window carries P (client) or F
 //!   (server). The client polls with RR for the next segments of a response, and keeps polling
@@ -119,16 +119,18 @@
 //!   response timeout and poll interval (client), optional keep-alive polls (client).
 //! - Frames outside a connection are handed up: UI pushes (also segmented, as Iskra AM550
 //!   sends them) and I-frame pushes (Kaifa MA304H3E sends them without SNRM), from any address
-//!   (notes §12.1 items 3–8). They are never answered.
+//!   (esphome-libs/dlms_parser meter dumps; esphome/esphome PR #16942; u9n/dlms-cosem #71,
+//!   #108). They are never answered.
 //! - Echo: a frame identical to the one just sent, or one coming from our own address to our
-//!   peer, is dropped (optical heads, notes §12.1 item 10).
-//! - Transports: the links take bytes from anywhere. "HDLC over IP" (notes §12.1 item 15) is
+//!   peer, is dropped (optical heads, u9n/dlms-cosem #62).
+//! - Transports: the links take bytes from anywhere. "HDLC over IP" (u9n/dlms-cosem #37) is
 //!   the same client on a TCP socket (see the `hdlc_client` example). The IEC 62056-21 mode E
 //!   handshake that optical ports need before HDLC is not part of this module: run it on the
 //!   port (at 300 Bd, 7E1), switch the port to the agreed speed and 8N1, then hand the bytes
 //!   to the link.
 //! - Frames are checked strictly: a frame whose length field disagrees with its bytes (the
-//!   jDLMS E650 test frame, notes §12.1 item 12) is dropped, never "repaired".
+//!   E650 SNRM test frame of jDLMS `HdlcFrameTest`, which Gurux rejects) is dropped, never
+//!   "repaired".
 
 mod client;
 mod engine;

@@ -1,5 +1,5 @@
 //! Protecting and unprotecting the information of a ciphered APDU in place, given the parts of
-//! its security header (IEC 62056-5-3; Green Book 9.2.7.2.4; notes §8.3, §8.4).
+//! its security header (IEC 62056-5-3; Green Book 9.2.7.2.4).
 //!
 //! | SC | information | tag | AAD |
 //! |---|---|---|---|
@@ -24,8 +24,8 @@ use crate::{Error, Result};
 /// followed by its bytes (`00` when absent).
 ///
 /// **Single source**: only Gurux Python (`GXDLMSChippering.getAuthenticatedData`) documents this
-/// layout publicly, and it applies it for suites 1 and 2 (notes §8.4, §13: not confirmed by a
-/// second implementation). It is an input option: pass it only when the peer is known to
+/// layout publicly, and it applies it for suites 1 and 2 (not confirmed by a second
+/// implementation). It is an input option: pass it only when the peer is known to
 /// authenticate these fields.
 pub type AadExtension<'a> = GeneralHeader<'a>;
 
@@ -177,7 +177,7 @@ pub enum TagStatus {
 }
 
 /// Protects `data` in place as `params.control` asks and returns the tag when the A bit is set
-/// (IEC 62056-5-3; notes §8.4): encrypts it (E), computes the GMAC over it in clear (A only) or
+/// (IEC 62056-5-3): encrypts it (E), computes the GMAC over it in clear (A only) or
 /// both (A and E).
 ///
 /// # Errors
@@ -189,7 +189,7 @@ pub enum TagStatus {
 /// ```
 /// use dlms::security::{seal_in_place, CipheringParams, Cipher, Key, Protection,
 ///                      SecurityControl, SecuritySuite, SystemTitle};
-/// // Green Book example (notes §8.4): GET clock time, SC 0x30, IC 0x01234567.
+/// // Green Book suite-0 example: GET clock time, SC 0x30, IC 0x01234567.
 /// let ek = Key::aes128([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 ///                       0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F]);
 /// let ak = Key::aes128([0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7,
@@ -233,7 +233,7 @@ pub fn seal_in_place(
 }
 
 /// Unprotects `data` in place (decrypts it and/or verifies its tag) as `params.control` says
-/// (IEC 62056-5-3; notes §8.4). `tag` must be given exactly when the A bit is set.
+/// (IEC 62056-5-3). `tag` must be given exactly when the A bit is set.
 ///
 /// With A and E set, the tag is verified before anything is decrypted; on a mismatch `data` is
 /// left untouched.

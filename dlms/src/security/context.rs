@@ -3,7 +3,7 @@
 //!
 //! Every `impl SecurityContext` is here: the information of a ciphered APDU given its parts,
 //! and whole APDUs protected and unprotected in place through the application layer's
-//! envelope views (Green Book 9.5; notes §8.3, §8.6): glo- and ded-ciphering of every service,
+//! envelope views (Green Book 9.5; IEC 62056-5-3): glo- and ded-ciphering of every service,
 //! general-glo- and general-ded-ciphering, general-ciphering (identified, wrapped and agreed
 //! keys) and general-signing. Unprotecting decrypts the received APDU where it lies
 //! ([`SecurityContext::unprotect_apdu`]); protecting moves the plaintext APDU at the start of
@@ -290,9 +290,9 @@ impl SecurityContext {
     }
 
     /// Whether general-ciphering APDUs (0xDD) extend the authenticated-encryption AAD with their
-    /// header fields ([`AadExtension`]), both ways. Off by default: the layout is
-    /// single-source (Gurux Python, suites 1 and 2; notes §8.4, §13); switch it on for peers
-    /// known to do it.
+    /// header fields ([`AadExtension`]), both ways. Off by default: the layout is single-source
+    /// (Gurux.DLMS.Python `getAuthenticatedData`, suites 1 and 2); switch it on for peers known to
+    /// do it.
     pub fn set_general_ciphering_aad(&mut self, extend: bool) {
         self.general_aad = extend;
     }
@@ -711,7 +711,7 @@ impl SecurityContext {
     }
 
     /// Unprotects ciphered content in place: `content` is what follows the length in every
-    /// ciphered APDU, `SC ‖ IC ‖ information [‖ tag]` (notes §8.3).
+    /// ciphered APDU, `SC ‖ IC ‖ information [‖ tag]` (IEC 62056-5-3).
     ///
     /// # Errors
     /// [`Error::Truncated`] for content shorter than the header or the announced tag; the
@@ -734,7 +734,7 @@ impl SecurityContext {
 
     /// Our HLS-GMAC response f(challenge) to the peer's challenge, with the next invocation
     /// counter of the global unicast key (mechanism 5; pass 3 for a client, pass 4 for a
-    /// server; notes §8.9).
+    /// server; GuruxDLMS.c, u9n/dlms-cosem, jDLMS).
     ///
     /// # Errors
     /// [`Error::MissingKey`] without the unicast or authentication key;
@@ -844,7 +844,7 @@ impl SecurityContext {
 }
 
 /// The cryptographic algorithm id of the KDF for a suite's content key: AES-GCM-128 (suite 1)
-/// or AES-GCM-256 (suite 2; id 1 from Gurux Go only, notes §8.8).
+/// or AES-GCM-256 (suite 2; id 1 from Gurux gxdlms-go `GenerateKDF` only).
 #[cfg(any(feature = "p256", feature = "p384"))]
 const fn kdf_algorithm(suite: SecuritySuite) -> super::AlgorithmId {
     if suite.0 == 2 {
@@ -860,7 +860,7 @@ const MAX_KEY_DATA: usize = 2 * 96;
 
 impl SecurityContext {
     /// Unprotects a whole ciphered APDU in place: glo-xxx or ded-xxx, general-glo- or
-    /// general-ded-ciphering, or general-ciphering (notes §8.3, §8.6). Picks the key the
+    /// general-ded-ciphering, or general-ciphering (IEC 62056-5-3). Picks the key the
     /// envelope names, checks the security control byte against the policy, the sender's system
     /// title, the freshness of the invocation counter and the tag; decrypts; records the
     /// counter.
@@ -1022,7 +1022,7 @@ impl SecurityContext {
         }
     }
 
-    /// One-pass Diffie-Hellman, receiving side (Green Book 9.2.3.4.6; notes §8.6, §8.8):
+    /// One-pass Diffie-Hellman, receiving side (Green Book 9.2.3.4.6; NIST SP 800-56A):
     /// key-ciphered-data = the sender's ephemeral public key ‖ its signature with the sender's
     /// static signing key; Z = ECDH(our agreement key, ephemeral key); the key is derived with
     /// party U = originator, party V = recipient (us).
@@ -1125,7 +1125,7 @@ impl SecurityContext {
     /// Protects a whole APDU in place: the plaintext APDU is at `buf[..plaintext_len]`; this
     /// moves it behind the envelope header `kind` asks for, protects it as `control` says with
     /// the next invocation counter of the key, writes the header before it and the tag after
-    /// it, and returns the length of the protected APDU (notes §8.3, §8.6).
+    /// it, and returns the length of the protected APDU (IEC 62056-5-3).
     ///
     /// The key: glo-/general-glo-ciphering use the global key the key-set bit of `control`
     /// names, ded-/general-ded-ciphering the dedicated key; general-ciphering the key its
@@ -1307,9 +1307,9 @@ impl SecurityContext {
     }
 
     /// Installs the dedicated key of an InitiateRequest (the plaintext of a glo- or
-    /// ded-initiate-request in the AARQ), as the server and the client both do once the
-    /// association is set up (notes §8.1, §8.10): ded-ciphering then uses it, with counters of
-    /// its own that start afresh. Returns whether the request carried one.
+    /// ded-initiate-request in the AARQ), as the server and the client both do once the association
+    /// is set up (the dedicated key lives for one association): ded-ciphering then uses it, with
+    /// counters of its own that start afresh. Returns whether the request carried one.
     ///
     /// # Errors
     /// [`Error::InvalidValue`] (field `dedicated-key`) when the key is not 16 or 32 bytes long;

@@ -1,4 +1,5 @@
-//! Invocation counters (Green Book 9.2.7.2.4.2; notes §8.10, §12.2 #23).
+//! Invocation counters (Green Book 9.2.7.2.4.2; per-client counters: u9n/dlms-cosem #70 and
+//! #66; never lowered: OSGP/open-smart-grid-platform PRs #1098 and #796).
 //!
 //! The counter is half of the AES-GCM IV, so under one key it must never repeat: the sender
 //! takes a fresh value for every APDU it protects and stops when the 32 bits are used up; the

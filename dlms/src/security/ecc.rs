@@ -1,6 +1,6 @@
 //! Elliptic-curve cryptography of security suites 1 (P-256, SHA-256) and 2 (P-384, SHA-384):
 //! ECDSA signatures in the raw `r ‖ s` encoding DLMS uses, ECDH shared secrets, and the key
-//! formats found in DLMS APDUs (Green Book 9.2.3.4; notes §8.5, §8.8, §8.9), on RustCrypto
+//! formats found in DLMS APDUs (Green Book 9.2.3.4; IEC 62056-5-3), on RustCrypto
 //! `p256` / `p384` / `ecdsa`. Signatures are deterministic (RFC 6979), so signing needs no RNG.
 //!
 //! Each curve has its own module with the same API: [`p256`] (feature `p256`) and [`p384`]
@@ -75,7 +75,7 @@ macro_rules! curve_module {
                 }
 
                 /// The ECDH shared secret with `peer`: the x-coordinate of the shared point, the
-                /// `Z` of the NIST SP 800-56A key derivation (notes §8.8).
+                /// `Z` of the NIST SP 800-56A key derivation.
                 #[must_use]
                 pub fn diffie_hellman(&self, peer: &PublicKey) -> SharedSecret {
                     let shared = self.0.diffie_hellman(&peer.0);
@@ -406,7 +406,7 @@ impl From<p384::PublicKey> for EcPublicKey {
 }
 
 /// The static elliptic-curve keys of suites 1 and 2 a [`super::SecurityContext`] uses with one
-/// peer (Green Book 9.2.3.4; dlms.md §8.6, §8.8): its own signing and key-agreement keys, the
+/// peer (Green Book 9.2.3.4; NIST SP 800-56A): its own signing and key-agreement keys, the
 /// peer's public ones (from their certificates). Each is needed only for some operations:
 ///
 /// | operation | needs |

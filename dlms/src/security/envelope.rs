@@ -1,8 +1,8 @@
-//! The types of whole-APDU protection (IEC 62056-5-3; Green Book 9.2.7.2 and 9.5; notes §8.3,
-//! §8.6): what to put around a plaintext APDU ([`EnvelopeKind`], [`GeneralKey`],
-//! [`GeneralFields`]), what came out of one ([`UnprotectedApdu`], [`KeyUsed`], [`SignedApdu`]),
-//! and the envelope heads built from them. [`SecurityContext`](super::SecurityContext) does the
-//! protecting and unprotecting (in `context.rs`); nothing here refers back to it.
+//! The types of whole-APDU protection (IEC 62056-5-3; Green Book 9.2.7.2 and 9.5): what to put
+//! around a plaintext APDU ([`EnvelopeKind`], [`GeneralKey`], [`GeneralFields`]), what came out of
+//! one ([`UnprotectedApdu`], [`KeyUsed`], [`SignedApdu`]), and the envelope heads built from them.
+//! [`SecurityContext`](super::SecurityContext) does the protecting and unprotecting (in
+//! `context.rs`); nothing here refers back to it.
 
 use super::TagStatus;
 use super::keys::Key;
@@ -107,11 +107,12 @@ pub enum EnvelopeKind<'a> {
 }
 
 /// What a general-signing signature covers. The public sources disagree and neither is
-/// confirmed by the standard's text available to us (notes §8.6, §13), so both are offered.
+/// confirmed by the standard's text available to us (dlms-cosem-rs says "everything before
+/// it"), so both are offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SigningCoverage {
     /// Everything before the signature field, `DF ‖ header fields ‖ content length ‖
-    /// content` (dlms-cosem-rs `GeneralSigning`; the notes' reading). The default.
+    /// content` (dlms-cosem-rs `GeneralSigning`). The default.
     #[default]
     Prefix,
     /// The header fields with their lengths, then the content without its length, no tag

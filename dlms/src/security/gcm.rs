@@ -211,7 +211,7 @@ impl Cipher {
     }
 
     /// The GCM keystream applied to `data` without a tag: AES-CTR from the counter block
-    /// IV ‖ 00000002, byte-identical to the GCM ciphertext (encryption-only APDUs, notes §8.4).
+    /// IV ‖ 00000002, byte-identical to the GCM ciphertext (encryption-only APDUs, IEC 62056-5-3).
     /// Encrypts and decrypts alike.
     ///
     /// # Errors

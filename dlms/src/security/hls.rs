@@ -1,5 +1,5 @@
 //! Authentication mechanisms: none, LLS and HLS 2 to 7 — challenges and the f(StoC) / f(CtoS)
-//! responses on both sides (Green Book 9.2.7.4 and 9.2.7.5; notes §8.9).
+//! responses on both sides (Green Book 9.2.7.4 and 9.2.7.5).
 //!
 //! HLS runs in four passes: the client sends its challenge CtoS in the AARQ, the server answers
 //! with its challenge StoC in the AARE, the client sends f(StoC) (ACTION Association LN method
@@ -136,7 +136,7 @@ pub struct Exchange<'a> {
 }
 
 /// The function of HLS mechanism 2, which the standard leaves to the manufacturer
-/// (notes §8.9 and §12.2 #22: Gurux, spodes-rs, u9n and Landis+Gyr all differ).
+/// (Gurux, spodes-rs, u9n/dlms-cosem and Landis+Gyr all differ; Gurux special-cases `LGZ`).
 ///
 /// ```
 /// use dlms::security::{Exchange, HlsSecret, ManufacturerHls, SystemTitle};
@@ -384,7 +384,7 @@ impl HlsSecret<'_> {
 }
 
 /// What mechanisms 6 and 7 bind together: the responder's title ‖ the other title ‖ the
-/// challenge answered ‖ the challenge the responder sent (notes §8.9).
+/// challenge answered ‖ the challenge the responder sent (GuruxDLMS.c, spodes-rs).
 fn bound<'a>(
     responder: &'a SystemTitle,
     other: &'a SystemTitle,
@@ -485,7 +485,7 @@ mod tests {
             .collect()
     }
 
-    // Mechanisms 3, 4, 6 with secret "12345678": values computed in the notes (§8.9) with
+    // Mechanisms 3, 4, 6 with secret "12345678": values we computed with
     // Python hashlib, for unit tests (the formulas are from Gurux C and spodes-rs).
     #[test]
     fn hash_mechanisms_both_sides() {

@@ -1,5 +1,5 @@
 //! The NIST SP 800-56A single-step ("concatenation") key derivation function used by security
-//! suites 1 and 2 after ECDH (Green Book 9.2.3.4.6.5, Table C.2; notes §8.8).
+//! suites 1 and 2 after ECDH (Green Book 9.2.3.4.6.5, Table C.2).
 //!
 //! ```text
 //! K(i) = Hash( counter i (u32 BE, from 1) ‖ Z ‖ AlgorithmID ‖ PartyUInfo ‖ PartyVInfo [‖ SuppPubInfo] [‖ SuppPrivInfo] )
@@ -43,7 +43,7 @@ impl KdfHash {
 /// The cryptographic algorithm id that ends the AlgorithmID OID 2.16.756.5.8.3.id.
 ///
 /// Only id 0 (AES-GCM-128) appears in a public vector; ids 1 to 3 follow Gurux Go
-/// (`AlgorithmId`, single source; notes §8.8).
+/// (gxdlms-go `AlgorithmId`, single source).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AlgorithmId(pub u8);
 
@@ -99,14 +99,14 @@ pub fn concat_kdf(hash: KdfHash, z: &[u8], other_info: &[&[u8]], out: &mut [u8])
 
 /// Derives the symmetric key of `suite` (16 bytes for suite 1, 32 for suite 2) from an ECDH
 /// shared secret as the Green Book does: `OtherInfo = AlgorithmID ‖ system title of party U ‖
-/// system title of party V` (notes §8.8; party U is the one that sends the ephemeral key).
+/// system title of party V` (party U is the one that sends the ephemeral key).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for suite 0, [`Error::UnsupportedSuite`] for unknown suites.
 ///
 /// ```
 /// use dlms::security::{derive_key, AlgorithmId, SecuritySuite, SystemTitle};
-/// // Green Book Table C.2 as recomputed in the notes (§8.8).
+/// // Green Book Table C.2 (recomputed with Python hashlib).
 /// let z = [0x0D, 0x43, 0x85, 0xBA, 0x0D, 0xD7, 0x56, 0xCB, 0xCA, 0xB9, 0x88, 0x7E, 0xB5, 0x38,
 ///          0x39, 0x6E, 0xE8, 0xF0, 0x90, 0xA1, 0x4C, 0x10, 0x79, 0xB4, 0x35, 0x9F, 0x11, 0x5B,
 ///          0x97, 0x7F, 0x46, 0x15];

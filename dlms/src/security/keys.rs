@@ -1,4 +1,4 @@
-//! Symmetric keys and AES key wrap (Green Book 9.2.7.2.3 and 9.2.7.2.5; RFC 3394; notes §8.1, §8.7).
+//! Symmetric keys and AES key wrap (Green Book 9.2.7.2.3 and 9.2.7.2.5; RFC 3394).
 
 use core::fmt;
 

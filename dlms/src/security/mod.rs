@@ -1,4 +1,4 @@
-//! Security: suites 0, 1 and 2 (IEC 62056-5-3; DLMS UA Green Book 9.2; notes §8 and §12.2).
+//! Security: suites 0, 1 and 2 (IEC 62056-5-3; DLMS UA Green Book 9.2).
 //!
 //! Layered from the bytes up:
 //!
@@ -29,7 +29,7 @@
 //!   `p384`), `ecc::EcKeys` for a context, and the SP 800-56A KDF ([`concat_kdf`],
 //!   [`derive_key`]).
 //!
-//! A meter unprotecting the Green Book glo-get-request (notes §8.4) in place, and answering a
+//! A meter unprotecting the Green Book suite-0 glo-get-request in place, and answering a
 //! replay of it:
 //!
 //! ```

@@ -1,4 +1,4 @@
-//! What a receiver accepts beyond the standard (notes §12.2).
+//! What a receiver accepts beyond the standard (IEC 62056-5-3): relaxations for real meters.
 
 use crate::wire::SecuritySuite;
 
@@ -31,8 +31,8 @@ impl SuiteSet {
 /// - a system title of exactly 8 bytes in general-glo/ded-ciphering, equal to the peer's title
 ///   when that is known.
 ///
-/// Each relaxation below is a behaviour of real meters (notes §12.2) and must be switched on
-/// explicitly:
+/// Each relaxation below is a behaviour of real meters (issue threads cited per field) and
+/// must be switched on explicitly:
 ///
 /// ```
 /// use dlms::security::{SecurityPolicy, SecuritySuite};
@@ -47,22 +47,22 @@ impl SuiteSet {
 pub struct SecurityPolicy {
     /// Suites accepted besides the context's own, provided the key size fits (16 bytes for
     /// suites 0 and 1, 32 for suite 2). Kaifa MA309 sends SC `0x21` (suite 1 id) with the
-    /// AES-128 key of a suite-0 setup (notes §12.2 #16).
+    /// AES-128 key of a suite-0 setup (tirolerstefan/kaifa #8).
     pub extra_suites: SuiteSet,
     /// Accept APDUs without a tag: encryption only (SC `0x2x`; Netz NOE / Kaifa / KMS pushes,
-    /// notes §12.2 #17) or no protection at all (SC `0x0x`). Nothing authenticates them; their
-    /// invocation counter is still checked and recorded.
+    /// Apollon77/ioBroker.smartmeter #298) or no protection at all (SC `0x0x`). Nothing
+    /// authenticates them; their invocation counter is still checked and recorded.
     pub allow_unauthenticated: bool,
     /// Require the E bit (refuse authentication-only APDUs, SC `0x1x`).
     pub require_encryption: bool,
     /// Accept a zero-length system title in general-glo/ded-ciphering (`DB 00 …`) and use the
-    /// peer's known title instead (notes §12.2 #20).
+    /// peer's known title instead (valid per the u9n/dlms-cosem tests; Gurux does the same).
     pub allow_empty_system_title: bool,
     /// Without an authentication key, decrypt authenticated-and-encrypted APDUs (and pass
     /// authentication-only ones) without checking the tag, and report
     /// [`super::TagStatus::NotVerified`] (users who only have the encryption key of their meter;
-    /// notes §12.2 #18). The data may have been altered. Has no effect when the authentication
-    /// key is set: then the tag is always checked.
+    /// arendst/Tasmota #8790). The data may have been altered. Has no effect when the
+    /// authentication key is set: then the tag is always checked.
     pub allow_unverified_tag: bool,
 }
 

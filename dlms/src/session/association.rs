@@ -268,10 +268,10 @@ pub fn reply_to_hls_of<'a>(request: &ActionRequest<'a>) -> Option<&'a [u8]> {
     }
 }
 
-/// Pass 4 (server): ACTION-Response-Normal with f(CtoS) as the return parameter when the
-/// client's f(StoC) verified, or `other-reason` without data when it did not (`None`). Meters
-/// differ in how they refuse (notes §8.9); a client must treat anything but success with an
-/// octet-string as a failure.
+/// Pass 4 (server): ACTION-Response-Normal with f(CtoS) as the return parameter when the client's
+/// f(StoC) verified, or `other-reason` without data when it did not (`None`). Meters differ in how
+/// they refuse (a non-success result, or success without data); a client must treat anything but
+/// success with an octet-string as a failure.
 #[must_use]
 pub const fn reply_to_hls_response(
     invoke: InvokeIdAndPriority,
@@ -311,7 +311,8 @@ pub fn hls_reply_of<'a>(response: &ActionResponse<'a>) -> Result<&'a [u8]> {
 }
 
 /// The ExceptionResponse a server answers a ciphered APDU it refused with (Green Book 9.5;
-/// notes §5.7, §8.10), or `None` for errors that are not about the protection:
+/// GuruxDLMS.c `svr_generateExceptionResponse`), or `None` for errors that are not about the
+/// protection:
 ///
 /// - a replayed or stale invocation counter ([`Error::Replay`]): `D8 01 06 <the counter
 ///   expected next>` (service-not-allowed, invocation-counter-error);
@@ -319,7 +320,7 @@ pub fn hls_reply_of<'a>(response: &ActionResponse<'a>) -> Result<&'a [u8]> {
 ///   `D8 01 05` (service-not-allowed, deciphering-error).
 ///
 /// A client must not resynchronise its counter from such a response without authenticating
-/// it (notes §5.7).
+/// it (dlms-cosem-rs `xdlms/error.rs` gives the same advice).
 ///
 /// ```
 /// use dlms::apdu::ExceptionResponse;
@@ -359,7 +360,7 @@ pub fn exception_response(error: &Error) -> Option<ExceptionResponse> {
 }
 
 /// The entries of a Security setup `key_transfer` parameter, `array of structure { key_id
-/// enum, key_wrapped octet-string }` (notes §8.7), in order.
+/// enum, key_wrapped octet-string }` (Gurux.DLMS.Python `globalKeyTransfer`), in order.
 ///
 /// # Errors
 /// [`Error::InvalidValue`] (field `key_transfer`) when the parameter does not have that shape;

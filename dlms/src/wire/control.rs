@@ -103,7 +103,7 @@ impl Protection {
     }
 }
 
-/// The security control byte (Green Book 9.2.7.2.4.1, notes §8.2).
+/// The security control byte (Green Book 9.2.7.2.4.1; IEC 62056-5-3).
 ///
 /// | bits | meaning |
 /// |---|---|
@@ -114,7 +114,7 @@ impl Protection {
 /// | 7 | compression |
 ///
 /// Every byte value is representable; the suite is the whole low nibble (Gurux masks `0x03`,
-/// which misreads suites above 3; notes §8.2).
+/// which misreads suites above 3: GuruxDLMS.c `cip_crypt`).
 ///
 /// ```
 /// use dlms::security::{Protection, SecurityControl, SecuritySuite};
@@ -425,7 +425,7 @@ impl SecurityHeaderRepr {
 mod tests {
     use super::*;
 
-    // Header of the Green Book glo-get-request (notes §8.4, vector SEC-01): SC 0x30, IC 0x01234567.
+    // Header of the Green Book suite-0 glo-get-request (vector SEC-01): SC 0x30, IC 0x01234567.
     const HEADER: [u8; 7] = [0x30, 0x01, 0x23, 0x45, 0x67, 0x41, 0x13];
 
     #[test]
@@ -505,7 +505,8 @@ mod tests {
 
     #[test]
     fn control_bits() {
-        // Values from notes §8.2 (Gurux, dlms-cosem-rs `SecurityControl::new(1,true,true) == 0x31`).
+        // Values from Gurux `cip_crypt` and dlms-cosem-rs (`SecurityControl::new(1,true,true)`
+        // == 0x31).
         for (byte, suite, a, e, b, c) in [
             (0x30, 0, true, true, false, false),
             (0x20, 0, false, true, false, false),

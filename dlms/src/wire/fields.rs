@@ -16,7 +16,7 @@ pub type Tag = [u8; TAG_LEN];
 /// A 12-byte IV.
 pub type Iv = [u8; IV_LEN];
 
-/// The AES-GCM IV: the sender's system title ‖ the invocation counter, big-endian (notes §8.4).
+/// The AES-GCM IV: the sender's system title ‖ the invocation counter, big-endian (IEC 62056-5-3).
 ///
 /// ```
 /// use dlms::security::{iv, SystemTitle};
@@ -35,7 +35,7 @@ pub fn iv(system_title: &SystemTitle, invocation_counter: u32) -> Iv {
 
 code_point! {
     /// A key id as used by the Security setup (class 64) method `key_transfer` and by
-    /// general-ciphering identified keys (Green Book 4.4.7; Gurux `GlobalKeyType`; dlms.md §8.1).
+    /// general-ciphering identified keys (Green Book 4.4.7; Gurux.DLMS.Python `GlobalKeyType`).
     ///
     /// An open newtype: unknown ids round-trip.
     KeyId {

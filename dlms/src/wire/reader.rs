@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn lengths_in_every_form() {
-        // IEC 61334-6 length forms (dlms.md §4.2).
+        // IEC 61334-6 length forms (0x00..0x7F, or 0x81..0x84 and 1..4 length bytes).
         for (bytes, value) in [
             (&[0x00][..], 0usize),
             (&[0x7F], 0x7F),

@@ -176,7 +176,7 @@ pub const fn length_len(n: usize) -> usize {
     }
 }
 
-/// Writes an A-XDR length (or element count) in its shortest form (IEC 61334-6; dlms.md §4.2).
+/// Writes an A-XDR length (or element count) in its shortest form (IEC 61334-6).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] above `u32::MAX`; whatever the sink reports.

@@ -1,4 +1,5 @@
-//! System titles (Green Book 4.3.6; notes §8.1).
+//! System titles (Green Book 4.3.6; IEC 62056-5-3): 8 bytes, the first 3 the manufacturer's
+//! FLAG id.
 
 use core::fmt;
 

@@ -13,7 +13,7 @@ pub fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Green Book suite-0 keys and titles (notes §8.4; vectors SEC-01..05).
+/// Green Book suite-0 keys and titles (vectors SEC-01..05).
 pub const EK: &str = "000102030405060708090a0b0c0d0e0f";
 pub const AK: &str = "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf";
 /// The system title used in the Green Book ciphering examples (the sender's).

@@ -307,7 +307,7 @@ fn aare_rejected_is_a_typed_error_with_result_and_diagnostic() {
     );
     assert_eq!(client.state(), AssociationState::Idle);
 
-    // A rejection carrying a ConfirmedServiceError (dlms.md §6.5: 0E 01 06 01,
+    // A rejection carrying a ConfirmedServiceError (0E 01 06 01,
     // initiateError / initiate / dlms-version-too-low) keeps it.
     aarq_of(&mut client);
     let error = ConfirmedServiceError::parse(&[0x0E, 0x01, 0x06, 0x01]).unwrap();
@@ -419,8 +419,8 @@ fn hls_gmac_wrong_f_ctos_or_refusal_fail_typed() {
 
 #[test]
 fn hls_sha256_round_trip_with_the_secret() {
-    // dlms.md §8.9: SHA-256 f(StoC) with secret "12345678", StoC "P6wRJ21F", CtoS "K56iVagY",
-    // client 4D4D4D0000000001, server 4D4D4D0000BC614E.
+    // HLS SHA-256 (GuruxDLMS.c, spodes-rs): f(StoC), secret "12345678", StoC "P6wRJ21F", CtoS
+    // "K56iVagY", client 4D4D4D0000000001, server 4D4D4D0000BC614E.
     let secret = crate::security::HlsSecret::Sha256 {
         secret: b"12345678",
     };
@@ -738,7 +738,7 @@ fn set_larger_than_the_server_pdu_goes_in_blocks() {
 #[test]
 fn action_normal_with_and_without_data_and_failing() {
     let mut client = associated(500);
-    // dlms.md §5.4: ACTION disconnect control 0-0:96.3.10.255 method 1 (integer 0).
+    // ACTION disconnect control 0-0:96.3.10.255 method 1 (integer 0; Gurux.DLMS.Python).
     let action = request(&mut client, |c, out| {
         c.action(T0, DISCONNECT, Some(Data::Integer(0)), out)
     });
@@ -802,7 +802,7 @@ fn service_error_exception_mismatch_unsolicited_unexpected() {
         })
     );
     assert!(client.is_busy());
-    // ConfirmedServiceError (dlms.md §5.7): write / access / scope-of-access-violated.
+    // ConfirmedServiceError (jDLMS ASN.1): write / access / scope-of-access-violated.
     let mut error = hex("0e060501");
     let Err(ClientError::ServiceError { target, error }) = client.handle_apdu(&mut error) else {
         panic!("no service error")
