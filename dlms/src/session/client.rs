@@ -1,5 +1,5 @@
 //! The client (head-end) side of an association (IEC 62056-5-3, the DLMS/COSEM application
-//! layer; Green Book 9.3 and 9.4): associate, read, write, invoke, release, and receive pushes.
+//! layer): associate, read, write, invoke, release, and receive pushes.
 //!
 //! [`Client`] is sans-IO. Every request is built into the caller's buffer, protected there when
 //! the association is ciphered, and returned as a length; every APDU received is handed to
@@ -1007,7 +1007,7 @@ impl<'a> Client<'a> {
     }
 
     /// Starts the association: builds the AARQ into `out` and returns its length (IEC
-    /// 62056-5-3, the ACSE A-ASSOCIATE service; Green Book 9.4.2.2). For HLS the challenge
+    /// 62056-5-3, the ACSE A-ASSOCIATE service; Green Book 9.4.2). For HLS the challenge
     /// CtoS is drawn from `rng`; the calling-AP-title carries the client system title when
     /// ciphering or HLS is used; the InitiateRequest is protected as a glo-initiate-request
     /// when ciphering.

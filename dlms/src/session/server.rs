@@ -1,4 +1,4 @@
-//! The meter side of a session (IEC 62056-5-3, the DLMS/COSEM server; Green Book 9.3 and 9.4).
+//! The meter side of a session (IEC 62056-5-3, the DLMS/COSEM application layer, server side).
 //!
 //! A [`Server`] holds up to `N` associations, one per client SAP, each configured with its
 //! authentication, whether it is ciphered, the services it offers and its security context.
