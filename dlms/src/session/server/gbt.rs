@@ -1,5 +1,5 @@
-//! General block transfer inside a server association (IEC 62056-5-3, the GBT mechanism;
-//! the general block transfer mechanism): a request arriving in General-Block-Transfer blocks is reassembled, and
+//! General block transfer inside a server association (IEC 62056-5-3, the general block
+//! transfer mechanism): a request arriving in General-Block-Transfer blocks is reassembled, and
 //! its response goes back in blocks, up to the client's window at a time, kept in the
 //! association's GBT buffer until the client acknowledges them so that lost blocks can be sent
 //! again from the block after `block-number-ack`.
