@@ -1136,7 +1136,17 @@ fn associate<R: CryptoRng + ?Sized>(
             out,
         );
     }
-    if client_max_pdu != 0 && client_max_pdu < 12 {
+    // The client's PDU must hold the smallest answer with data: a GET-Response-With-Datablock
+    // head and one byte, in an envelope when the association has keys (a request may come
+    // ciphered). Below that a long GET could not be answered at all.
+    let smallest = BLOCK_HEAD_MAX
+        + 1
+        + if assoc.config.security.is_some() {
+            CIPHER_OVERHEAD
+        } else {
+            0
+        };
+    if client_max_pdu != 0 && usize::from(client_max_pdu) < smallest {
         // initiateError / initiate / pdu-size-too-short
         return reject(
             assoc,

@@ -1068,3 +1068,57 @@ proptest! {
         }
     }
 }
+
+/// Found by the `session_server` fuzz target: a client-max-receive-pdu-size too small for a
+/// block of data (12 in clear; under 43 in an association with keys, whose answers may come
+/// in an envelope) was accepted, and a long GET then failed with `BufferTooSmall` although
+/// `out` was large. The AARE now refuses it with initiate-error pdu-size-too-short (3).
+#[test]
+fn a_client_pdu_too_small_for_a_block_is_refused_with_pdu_size_too_short() {
+    let too_short = |user: Option<UserInformation<'_>>| {
+        matches!(
+            user,
+            Some(UserInformation::ConfirmedServiceError(ConfirmedServiceError { error, .. }))
+                if error.class == crate::apdu::ServiceErrorClass::INITIATE && error.value == 3
+        )
+    };
+    let mut h = Harness::new(b"", 100);
+    let aare = h.associate_public(12);
+    assert!(too_short(rejected(&aare).2));
+    assert!(!h.server.is_associated(16));
+
+    // The smallest PDU accepted in clear carries the profile, a byte a block.
+    accepted(&h.associate_public(13));
+    let mut req = get(AttributeDescriptor::new(7, PROFILE, 2), None);
+    let n = h
+        .server
+        .handle_apdu(16, &mut req, &mut h.meter, &mut h.rng, &mut h.out)
+        .unwrap()
+        .unwrap();
+    assert!(n <= 13);
+    assert!(matches!(
+        GetResponse::parse(&h.out[..n]).unwrap(),
+        GetResponse::WithDataBlock { .. }
+    ));
+
+    // With keys: the envelope must fit too.
+    let mut client = ManagementClient::new();
+    let initiate = InitiateRequest::new(ALL, 42).to_vec().unwrap();
+    let glo = client.protect(&initiate);
+    let user = UserInformation::Ciphered(CipheredApdu::parse(&glo).unwrap());
+    let aarq = Aarq::new(
+        ApplicationContextName::LN_WITH_CIPHERING.oid().unwrap(),
+        Some(user),
+    );
+    let aarq = association::authenticate_aarq(
+        aarq,
+        MechanismName::HLS_GMAC,
+        &client.ctos,
+        Some(&CLIENT_TITLE),
+    )
+    .to_vec()
+    .unwrap();
+    let aare = h.send(1, &aarq);
+    assert!(too_short(rejected(&aare).2));
+    assert!(!h.server.is_associated(1));
+}
