@@ -1730,10 +1730,7 @@ fn get_with_list<A: Application + ?Sized>(
             Some(result) => Err(result),
             None => {
                 let Some(region) = out.get_mut(pos + 1..) else {
-                    return Err(Error::BufferTooSmall {
-                        needed: pos + 2,
-                        available: out.len(),
-                    });
+                    return list_too_long(out);
                 };
                 let mut w = ValueWriter::new(region, 0, &mut assoc.carry, false);
                 match app.get(ctx, &item.attribute, item.access.as_ref(), None, &mut w) {
@@ -1753,10 +1750,7 @@ fn get_with_list<A: Application + ?Sized>(
             }
             Err(result) => {
                 let Some(dst) = out.get_mut(pos..pos + 2) else {
-                    return Err(Error::BufferTooSmall {
-                        needed: pos + 2,
-                        available: out.len(),
-                    });
+                    return list_too_long(out);
                 };
                 dst.copy_from_slice(&[1, result.0]);
                 pos += 2;
@@ -1764,6 +1758,17 @@ fn get_with_list<A: Application + ?Sized>(
         }
     }
     Ok(Some(pos))
+}
+
+/// The answer to a GET with-list whose results do not fit the client's PDU even as
+/// data-access-results (the results of one with-list answer are not sent in blocks): an
+/// exception-response, operation-not-possible, rather than an error of the caller.
+fn list_too_long(out: &mut [u8]) -> Result<Option<usize>> {
+    exception(
+        out,
+        StateError::SERVICE_NOT_ALLOWED,
+        ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+    )
 }
 
 fn set_with_list<A: Application + ?Sized>(

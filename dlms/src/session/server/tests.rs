@@ -1122,3 +1122,34 @@ fn a_client_pdu_too_small_for_a_block_is_refused_with_pdu_size_too_short() {
     assert!(too_short(rejected(&aare).2));
     assert!(!h.server.is_associated(1));
 }
+
+/// Found by the `session_server` fuzz target: a GET with-list of more attributes than the
+/// client's PDU holds results for made `handle_apdu` fail with `BufferTooSmall` (and
+/// `Server::serve` stop) although `out` was large. It is answered with exception-response
+/// operation-not-possible, and the association goes on.
+#[test]
+fn a_get_with_list_too_long_for_the_client_pdu_is_answered() {
+    let mut h = Harness::new(b"", 0);
+    accepted(&h.associate_public(40));
+    let items = [AttributeWithSelection {
+        attribute: AttributeDescriptor::new(3, ENERGY, 2),
+        access: None,
+    }; 20];
+    let req = GetRequest::WithList {
+        invoke: invoke(),
+        attributes: List::from_items(&items),
+    };
+    let answer = h.send(16, &req.to_vec().unwrap());
+    assert_eq!(answer, [0xD8, 0x01, 0x01]);
+    assert!(h.server.is_associated(16));
+    // What fits is still answered.
+    let req = GetRequest::WithList {
+        invoke: invoke(),
+        attributes: List::from_items(&items[..2]),
+    };
+    let answer = h.send(16, &req.to_vec().unwrap());
+    assert!(matches!(
+        GetResponse::parse(&answer).unwrap(),
+        GetResponse::WithList { .. }
+    ));
+}
