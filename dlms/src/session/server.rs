@@ -888,9 +888,12 @@ impl<'c, const N: usize> Server<'c, N> {
 
     fn unknown_client(&self, request: &[u8], out: &mut [u8]) -> Result<Option<usize>> {
         if request.first() == Some(&Aarq::TAG) {
+            // The client's context when it is a DLMS one this crate can name (an AARE with an
+            // empty application-context-name would not parse).
             let context = Aarq::parse(request)
                 .ok()
                 .and_then(|a| a.application_context_name.application_context())
+                .filter(|c| c.oid().is_some())
                 .unwrap_or(ApplicationContextName::LN_NO_CIPHERING);
             let aare = Aare::new(
                 context.oid().unwrap_or(crate::apdu::ObjectId(&[])),

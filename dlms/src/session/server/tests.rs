@@ -1153,3 +1153,23 @@ fn a_get_with_list_too_long_for_the_client_pdu_is_answered() {
         GetResponse::WithList { .. }
     ));
 }
+
+/// Found by the `session_server` fuzz target: an AARQ to an unknown client SAP proposing a
+/// DLMS application context with no name (2.16.756.5.8.1.9) was rejected with an AARE whose
+/// application-context-name was empty, which does not parse. The AARE now names LN.
+#[test]
+fn an_unknown_client_with_an_unknown_context_gets_an_aare_that_parses() {
+    let mut h = Harness::new(b"", 0);
+    let unknown = [0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x09];
+    let aarq = Aarq::new(ObjectId(&unknown), Some(plain_initiate(0x400)))
+        .to_vec()
+        .unwrap();
+    let answer = h.send(99, &aarq);
+    let (result, _, _) = rejected(&answer);
+    assert_eq!(result, AssociationResult::REJECTED_PERMANENT);
+    let aare = Aare::parse(&answer).unwrap();
+    assert_eq!(
+        aare.application_context_name.application_context(),
+        Some(ApplicationContextName::LN_NO_CIPHERING)
+    );
+}
