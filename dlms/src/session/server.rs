@@ -104,6 +104,25 @@
 //! assert_eq!(&out[..n], [0xC4, 0x01, 0xC1, 0x00, 0x06, 0x00, 0x00, 0x13, 0x88]);
 //! # Ok::<(), dlms::Error>(())
 //! ```
+//!
+//! # Static RAM
+//!
+//! What a meter's session stack takes with one association and 1 KiB PDUs, measured with
+//! `core::mem::size_of` on x86-64 (Rust 1.95, `dlms` with `std` only, no elliptic-curve
+//! suites); other targets and features differ, mostly in the expanded AES keys. The test
+//! `benches/tests/ram_session.rs` keeps these figures true.
+//!
+//! | Part                                                                                 | Bytes |
+//! |--------------------------------------------------------------------------------------|------:|
+//! | `Server<'_, 1>`                                                                      | 4,704 |
+//! | each further association                                                             | 4,688 |
+//! | of which its `SecurityContext` (keys, their expanded ciphers, counters)              | 4,080 |
+//! | `HdlcServer`, without its storage                                                    |   992 |
+//! | its storage, `HdlcServer::storage_len` (a frame, 1 KiB receive and transmit buffers) | 2,199 |
+//! | the session's request and response buffers, 1 KiB each                               | 2,048 |
+//! | total                                                                                | 9,943 |
+//!
+//! The caller's frame buffer for `poll_transmit` comes on top (one frame).
 
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
@@ -1079,9 +1098,12 @@ impl<'c, const N: usize> Server<'c, N> {
 
     fn unknown_client(&self, request: &[u8], out: &mut [u8]) -> Result<Option<usize>> {
         if request.first() == Some(&Aarq::TAG) {
+            // The client's context when it is a DLMS one this crate can name (an AARE with an
+            // empty application-context-name would not parse).
             let context = Aarq::parse(request)
                 .ok()
                 .and_then(|a| a.application_context_name.application_context())
+                .filter(|c| c.oid().is_some())
                 .unwrap_or(ApplicationContextName::LN_NO_CIPHERING);
             let aare = Aare::new(
                 context.oid().unwrap_or(crate::apdu::ObjectId(&[])),
@@ -1327,7 +1349,17 @@ fn associate<R: CryptoRng + ?Sized>(
             out,
         );
     }
-    if client_max_pdu != 0 && client_max_pdu < 12 {
+    // The client's PDU must hold the smallest answer with data: a GET-Response-With-Datablock
+    // head and one byte, in an envelope when the association has keys (a request may come
+    // ciphered). Below that a long GET could not be answered at all.
+    let smallest = BLOCK_HEAD_MAX
+        + 1
+        + if assoc.config.security.is_some() {
+            CIPHER_OVERHEAD
+        } else {
+            0
+        };
+    if client_max_pdu != 0 && usize::from(client_max_pdu) < smallest {
         // initiateError / initiate / pdu-size-too-short
         return reject(
             assoc,
@@ -2070,10 +2102,7 @@ fn get_with_list<A: Application + ?Sized>(
             Some(result) => Err(result),
             None => {
                 let Some(region) = out.get_mut(pos + 1..) else {
-                    return Err(Error::BufferTooSmall {
-                        needed: pos + 2,
-                        available: out.len(),
-                    });
+                    return list_too_long(out);
                 };
                 let mut w = ValueWriter::new(region, 0, &mut assoc.carry, false);
                 match app.get(ctx, &item.attribute, item.access.as_ref(), None, &mut w) {
@@ -2093,10 +2122,7 @@ fn get_with_list<A: Application + ?Sized>(
             }
             Err(result) => {
                 let Some(dst) = out.get_mut(pos..pos + 2) else {
-                    return Err(Error::BufferTooSmall {
-                        needed: pos + 2,
-                        available: out.len(),
-                    });
+                    return list_too_long(out);
                 };
                 dst.copy_from_slice(&[1, result.0]);
                 pos += 2;
@@ -2104,6 +2130,17 @@ fn get_with_list<A: Application + ?Sized>(
         }
     }
     Ok(Some(pos))
+}
+
+/// The answer to a GET with-list whose results do not fit the client's PDU even as
+/// data-access-results (the results of one with-list answer are not sent in blocks): an
+/// exception-response, operation-not-possible, rather than an error of the caller.
+fn list_too_long(out: &mut [u8]) -> Result<Option<usize>> {
+    exception(
+        out,
+        StateError::SERVICE_NOT_ALLOWED,
+        ExceptionServiceError::OPERATION_NOT_POSSIBLE,
+    )
 }
 
 fn set_with_list<A: Application + ?Sized>(

@@ -1285,3 +1285,108 @@ fn pushes_over_a_pre_established_association() {
         Err(Error::NotConnected)
     );
 }
+
+/// Found by the `session_server` fuzz target: a client-max-receive-pdu-size too small for a
+/// block of data (12 in clear; under 43 in an association with keys, whose answers may come
+/// in an envelope) was accepted, and a long GET then failed with `BufferTooSmall` although
+/// `out` was large. The AARE now refuses it with initiate-error pdu-size-too-short (3).
+#[test]
+fn a_client_pdu_too_small_for_a_block_is_refused_with_pdu_size_too_short() {
+    let too_short = |user: Option<UserInformation<'_>>| {
+        matches!(
+            user,
+            Some(UserInformation::ConfirmedServiceError(ConfirmedServiceError { error, .. }))
+                if error.class == crate::apdu::ServiceErrorClass::INITIATE && error.value == 3
+        )
+    };
+    let mut h = Harness::new(b"", 100);
+    let aare = h.associate_public(12);
+    assert!(too_short(rejected(&aare).2));
+    assert!(!h.server.is_associated(16));
+
+    // The smallest PDU accepted in clear carries the profile, a byte a block.
+    accepted(&h.associate_public(13));
+    let mut req = get(AttributeDescriptor::new(7, PROFILE, 2), None);
+    let n = h
+        .server
+        .handle_apdu(16, &mut req, &mut h.meter, &mut h.rng, &mut h.out)
+        .unwrap()
+        .unwrap();
+    assert!(n <= 13);
+    assert!(matches!(
+        GetResponse::parse(&h.out[..n]).unwrap(),
+        GetResponse::WithDataBlock { .. }
+    ));
+
+    // With keys: the envelope must fit too.
+    let mut client = ManagementClient::new();
+    let initiate = InitiateRequest::new(ALL, 42).to_vec().unwrap();
+    let glo = client.protect(&initiate);
+    let user = UserInformation::Ciphered(CipheredApdu::parse(&glo).unwrap());
+    let aarq = Aarq::new(
+        ApplicationContextName::LN_WITH_CIPHERING.oid().unwrap(),
+        Some(user),
+    );
+    let aarq = association::authenticate_aarq(
+        aarq,
+        MechanismName::HLS_GMAC,
+        &client.ctos,
+        Some(&CLIENT_TITLE),
+    )
+    .to_vec()
+    .unwrap();
+    let aare = h.send(1, &aarq);
+    assert!(too_short(rejected(&aare).2));
+    assert!(!h.server.is_associated(1));
+}
+
+/// Found by the `session_server` fuzz target: a GET with-list of more attributes than the
+/// client's PDU holds results for made `handle_apdu` fail with `BufferTooSmall` (and
+/// `Server::serve` stop) although `out` was large. It is answered with exception-response
+/// operation-not-possible, and the association goes on.
+#[test]
+fn a_get_with_list_too_long_for_the_client_pdu_is_answered() {
+    let mut h = Harness::new(b"", 0);
+    accepted(&h.associate_public(40));
+    let items = [AttributeWithSelection {
+        attribute: AttributeDescriptor::new(3, ENERGY, 2),
+        access: None,
+    }; 20];
+    let req = GetRequest::WithList {
+        invoke: invoke(),
+        attributes: List::from_items(&items),
+    };
+    let answer = h.send(16, &req.to_vec().unwrap());
+    assert_eq!(answer, [0xD8, 0x01, 0x01]);
+    assert!(h.server.is_associated(16));
+    // What fits is still answered.
+    let req = GetRequest::WithList {
+        invoke: invoke(),
+        attributes: List::from_items(&items[..2]),
+    };
+    let answer = h.send(16, &req.to_vec().unwrap());
+    assert!(matches!(
+        GetResponse::parse(&answer).unwrap(),
+        GetResponse::WithList { .. }
+    ));
+}
+
+/// Found by the `session_server` fuzz target: an AARQ to an unknown client SAP proposing a
+/// DLMS application context with no name (2.16.756.5.8.1.9) was rejected with an AARE whose
+/// application-context-name was empty, which does not parse. The AARE now names LN.
+#[test]
+fn an_unknown_client_with_an_unknown_context_gets_an_aare_that_parses() {
+    let mut h = Harness::new(b"", 0);
+    let unknown = [0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x09];
+    let aarq = Aarq::new(ObjectId(&unknown), Some(plain_initiate(0x400)))
+        .to_vec()
+        .unwrap();
+    let answer = h.send(99, &aarq);
+    let (result, _, _) = rejected(&answer);
+    assert_eq!(result, AssociationResult::REJECTED_PERMANENT);
+    let aare = Aare::parse(&answer).unwrap();
+    assert_eq!(
+        aare.application_context_name.application_context(),
+        Some(ApplicationContextName::LN_NO_CIPHERING)
+    );
+}
