@@ -62,7 +62,7 @@ fn the_server_stack_fits_its_table() {
 }
 
 /// The sizes measured (x86-64, Rust 1.95, `dlms` with `std` only) and written into the table.
-const SERVER_1: usize = 4704;
-const PER_ASSOCIATION: usize = 4688;
-const LINK: usize = 992;
+const SERVER_1: usize = 5280;
+const PER_ASSOCIATION: usize = 5264;
+const LINK: usize = 1008;
 const STORAGE: usize = 2199;

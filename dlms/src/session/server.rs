@@ -114,15 +114,18 @@
 //!
 //! | Part                                                                                 | Bytes |
 //! |--------------------------------------------------------------------------------------|------:|
-//! | `Server<'_, 1>`                                                                      | 4,704 |
-//! | each further association                                                             | 4,688 |
+//! | `Server<'_, 1>`                                                                      | 5,280 |
+//! | each further association                                                             | 5,264 |
 //! | of which its `SecurityContext` (keys, their expanded ciphers, counters)              | 4,080 |
-//! | `HdlcServer`, without its storage                                                    |   992 |
+//! | `HdlcServer`, without its storage                                                    | 1,008 |
 //! | its storage, `HdlcServer::storage_len` (a frame, 1 KiB receive and transmit buffers) | 2,199 |
 //! | the session's request and response buffers, 1 KiB each                               | 2,048 |
-//! | total                                                                                | 9,943 |
+//! | total                                                                                | 10,535 |
 //!
-//! The caller's frame buffer for `poll_transmit` comes on top (one frame).
+//! The caller's frame buffer for `poll_transmit` comes on top (one frame). Besides its
+//! `SecurityContext`, an association holds the state of a long GET, a SET in blocks and a
+//! response in general block transfer (with their selective-access copies) and the 256-byte
+//! carry of its `ValueWriter`; the buffers for SET and GBT blocks are the caller's.
 
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
