@@ -278,6 +278,12 @@ pub enum Error {
         /// The length found.
         len: usize,
     },
+    /// A ciphered push carries the system title of no meter the listener knows.
+    #[error("push from unknown system title {title:02x?}")]
+    UnknownSystemTitle {
+        /// The system title the push carries.
+        title: [u8; 8],
+    },
     /// No system title is known for the peer, and the APDU carries none (caller error).
     #[error("the peer's system title is not known")]
     MissingSystemTitle,

@@ -226,6 +226,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> GbtReassembler<B> {
         self.in_progress() && self.control & (STREAMING | LAST_BLOCK) == 0
     }
 
+    /// The APDU the last [`push`](Self::push) completed, mutable (to decrypt it in place),
+    /// until the next push; `None` when the last push did not complete one.
+    pub fn completed_mut(&mut self) -> Option<&mut [u8]> {
+        if self.state != State::Complete {
+            return None;
+        }
+        self.buf.as_mut().get_mut(..self.len)
+    }
+
     /// Drops whatever is buffered; the next block expected is block 1.
     pub fn reset(&mut self) {
         self.len = 0;

@@ -8,6 +8,9 @@
 //! - [`association`]: what both sides build from the APDU types: the AARQ and AARE
 //!   authentication fields, the HLS ACTION on the current Association LN and its answer, the
 //!   exception-response for a refused ciphered APDU, the Security setup `key_transfer`.
+//! - [`push`]: a head-end's listener for pushes from many meters, without an association:
+//!   GBT-carried pushes put together, each decrypted with the context of the meter whose
+//!   system title it carries.
 //! - [`client`]: the head-end side. Associate (AARQ/AARE, LLS, HLS passes 3 and 4), GET, SET
 //!   and ACTION with block transfer, release.
 //!
@@ -18,6 +21,7 @@
 
 pub mod association;
 pub mod client;
+pub mod push;
 pub mod server;
 
 use crate::security::HlsSecret;
