@@ -31,9 +31,19 @@ fuzz_target!(|data: &[u8]| {
                 assert!(apdu.len() <= 256);
                 completed = true;
             }
-            Ok(GbtStatus::Partial { block_number } | GbtStatus::Skipped { block_number }) => {
+            Ok(GbtStatus::Partial { block_number }) => {
                 assert_eq!(block_number, block.block_number);
                 assert_eq!(r.ack(), block.block_number);
+            }
+            Ok(GbtStatus::Skipped { block_number }) => {
+                assert_eq!(block_number, block.block_number);
+                if block.last_block() {
+                    // The over-long APDU is over: ready for the next one.
+                    assert!(!r.in_progress());
+                    assert_eq!(r.ack(), 0);
+                } else {
+                    assert_eq!(r.ack(), block.block_number);
+                }
             }
             Err(Error::ApduTooLong { capacity, .. }) => assert_eq!(capacity, 256),
             Err(Error::GbtBlockMissing { .. } | Error::GbtBlockRepeated { .. }) => {
