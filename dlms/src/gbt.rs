@@ -468,7 +468,9 @@ mod tests {
             r.push(&gbt(0xC0, 4, &[7])).unwrap(),
             GbtStatus::Skipped { block_number: 4 }
         );
+        // The over-long APDU is over: idle, nothing acknowledged, block 1 expected.
         assert!(!r.in_progress());
+        assert_eq!(r.ack(), 0);
         assert_eq!(
             r.push(&gbt(0xC0, 1, &[8, 9])).unwrap(),
             GbtStatus::Complete(&[8, 9])
