@@ -61,6 +61,10 @@ pub const CAPTURE_PERIOD: u32 = 900;
 /// The default number of profile rows: ten days of quarter hours.
 pub const DEFAULT_ROWS: u32 = 960;
 
+/// The largest APDU the example meter takes and sends: its receive PDU and the session's
+/// buffers.
+pub const PDU: usize = 1024;
+
 /// The services the meter offers: GET with selective access, block transfer and lists.
 pub const SERVICES: Conformance = Conformance(
     Conformance::GET.0

@@ -231,3 +231,113 @@ impl<T: Transport> TcpLink<T> {
         }
     }
 }
+
+/// The options of the meter examples: `--port N`, `--once` (serve one connection, then exit),
+/// `--rows N` (profile rows), `--trace` (print every frame or PDU).
+#[derive(Debug, Clone, Copy)]
+pub struct MeterOptions {
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+    /// Serve one connection, then exit (with an error if it failed).
+    pub once: bool,
+    /// The load profile's rows.
+    pub rows: u32,
+    /// Print every frame or PDU.
+    pub trace: bool,
+}
+
+impl MeterOptions {
+    /// The options on the command line, `default_port` unless `--port` is given.
+    ///
+    /// # Errors
+    /// An unknown argument or a bad value, said in words.
+    pub fn from_args(default_port: u16) -> Result<Self, String> {
+        let mut o = MeterOptions {
+            port: default_port,
+            once: false,
+            rows: crate::meter::DEFAULT_ROWS,
+            trace: false,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                "--port" => {
+                    o.port = value("--port")?
+                        .parse()
+                        .map_err(|e| format!("--port: {e}"))?
+                }
+                "--rows" => {
+                    o.rows = value("--rows")?
+                        .parse()
+                        .map_err(|e| format!("--rows: {e}"))?
+                }
+                "--once" => o.once = true,
+                "--trace" => o.trace = true,
+                other => {
+                    return Err(format!(
+                        "unknown argument {other}; options: --port N --once --rows N --trace"
+                    ));
+                }
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// Serves the example meter ([`crate::meter`]) on `127.0.0.1:port`: each TCP connection is one
+/// port session over a fresh link from `new_link`, and when it closes the associations made
+/// over it end. `banner` is printed once listening; `closed` says what to print of a link at
+/// the end of its session.
+///
+/// # Errors
+/// Binding the port; a link that cannot be made; with `--once`, the session's failure.
+pub fn serve_meter<T: Transport>(
+    o: &MeterOptions,
+    banner: impl FnOnce(std::net::SocketAddr) -> String,
+    mut new_link: impl FnMut() -> Result<T, String>,
+    closed: impl Fn(&T) -> String,
+) -> Result<(), String> {
+    use crate::meter::{self, LLS_CLIENT, LLS_PASSWORD, Meter, PUBLIC_CLIENT};
+    let listener =
+        std::net::TcpListener::bind(("127.0.0.1", o.port)).map_err(|e| format!("bind: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("{}", banner(local));
+    let mut server: Server<'_, 2> = Server::new(
+        dlms::session::server::ServerConfig::new(meter::PDU as u16),
+        meter::associations(LLS_PASSWORD),
+    );
+    let mut meter = Meter::new(o.rows);
+    let mut request = [0u8; meter::PDU];
+    let mut response = [0u8; meter::PDU];
+    for stream in listener.incoming() {
+        let socket = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                println!("accept: {e}");
+                continue;
+            }
+        };
+        let peer = socket
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        println!("{peer}: connected");
+        // A new port session: a fresh link.
+        let mut port = TcpLink::new(socket, new_link()?);
+        port.trace = o.trace;
+        let result = port.serve(&mut server, &mut meter, &mut request, &mut response);
+        // The line is gone: so are the associations on it.
+        for sap in [PUBLIC_CLIENT, LLS_CLIENT] {
+            server.link_lost(sap);
+        }
+        match result {
+            Ok(n) => println!("{peer}: closed after {n} requests{}", closed(&port.link)),
+            Err(e) if o.once => return Err(format!("{peer}: {e}")),
+            Err(e) => println!("{peer}: ended: {e}"),
+        }
+        if o.once {
+            break;
+        }
+    }
+    Ok(())
+}
