@@ -109,12 +109,15 @@ pub(super) fn on_block<A: Application + ?Sized>(
     let Some(buffer) = assoc.config.gbt_buffer.as_deref_mut() else {
         return Ok(None);
     };
-    if block.block_number != assoc.gbt.rx_next {
-        let expected = assoc.gbt.rx_next;
+    if block.block_number == 1 && assoc.gbt.rx_next != 1 {
+        // A new request while the last one is unfinished: it starts over.
         assoc.gbt.rx_len = 0;
         assoc.gbt.rx_next = 1;
-        // A block out of order: acknowledge what we have so that the client resends.
-        return ack(block.block_number.min(expected).saturating_sub(1), out);
+    }
+    if block.block_number != assoc.gbt.rx_next {
+        // Lost or repeated: keep what came in sequence and acknowledge it, so that the client
+        // sends again from the block after it.
+        return ack(assoc.gbt.rx_next.saturating_sub(1), out);
     }
     let end = assoc.gbt.rx_len + block.block_data.len();
     let Some(dst) = buffer.get_mut(assoc.gbt.rx_len..end) else {

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::apdu::{
-    AttributeWithSelection, BlockResult, CipheredApdu, GetResponse, InvokeIdAndPriority, List,
-    ObjectId, Rlrq,
+    AttributeWithSelection, BlockResult, CipheredApdu, GeneralBlockTransfer, GetResponse,
+    InvokeIdAndPriority, List, ObjectId, Rlrq,
 };
 use crate::security::{Key, KeyId, Protection, SecuritySuite, SystemTitle};
 use obis::ObisCode;
@@ -1389,4 +1389,67 @@ fn an_unknown_client_with_an_unknown_context_gets_an_aare_that_parses() {
         aare.application_context_name.application_context(),
         Some(ApplicationContextName::LN_NO_CIPHERING)
     );
+}
+
+#[test]
+fn a_request_in_gbt_blocks_recovers_from_a_lost_block() {
+    const WITH_GBT: Conformance = Conformance(ALL.0 | Conformance::GENERAL_BLOCK_TRANSFER.0);
+    let mut buffer = [0u8; 1024];
+    let mut server: Server<'_, 1> = Server::new(
+        ServerConfig::new(1024),
+        [AssociationConfig::new(16, Authentication::None, WITH_GBT).with_gbt_buffer(&mut buffer)],
+    );
+    let mut meter = Meter::new(0);
+    let mut rng = TestRng(11);
+    let mut out = [0u8; 512];
+    let mut aarq = aarq_bytes(
+        ApplicationContextName::LN_NO_CIPHERING,
+        UserInformation::InitiateRequest(InitiateRequest::new(WITH_GBT, 0x200)),
+    );
+    let n = server
+        .handle_apdu(16, &mut aarq, &mut meter, &mut rng, &mut out)
+        .unwrap()
+        .unwrap();
+    assert!(
+        accepted(&out[..n]).negotiated_conformance.0 & Conformance::GENERAL_BLOCK_TRANSFER.0 != 0
+    );
+
+    // GET 1-0:1.8.0.255 attribute 2 in blocks of 4 bytes, without streaming: the server
+    // acknowledges each block.
+    let request = get(AttributeDescriptor::new(3, ENERGY, 2), None);
+    let blocks: Vec<Vec<u8>> = crate::gbt::blocks(&request, 4, false, 1)
+        .unwrap()
+        .map(|b| b.to_vec().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 4);
+    let mut send = |server: &mut Server<'_, 1>, meter: &mut Meter, block: &[u8]| {
+        let mut b = block.to_vec();
+        let n = server
+            .handle_apdu(16, &mut b, meter, &mut rng, &mut out)
+            .unwrap()
+            .unwrap();
+        out[..n].to_vec()
+    };
+    let ack_of = |answer: &[u8]| {
+        let g = GeneralBlockTransfer::parse(answer).unwrap();
+        assert!(g.block_data.is_empty() && !g.last_block(), "{g:?}");
+        g.block_number_ack
+    };
+    assert_eq!(ack_of(&send(&mut server, &mut meter, &blocks[0])), 1);
+    // Block 2 is lost: block 3 comes; the server keeps block 1 and acknowledges it again.
+    assert_eq!(ack_of(&send(&mut server, &mut meter, &blocks[2])), 1);
+    assert_eq!(ack_of(&send(&mut server, &mut meter, &blocks[1])), 2);
+    assert_eq!(ack_of(&send(&mut server, &mut meter, &blocks[2])), 3);
+    // The last block completes the request; the answer comes in one GBT block.
+    let answer = send(&mut server, &mut meter, &blocks[3]);
+    let g = GeneralBlockTransfer::parse(&answer).unwrap();
+    assert!(g.last_block());
+    assert_eq!(g.block_number_ack, 4);
+    assert_eq!(
+        get_result(g.block_data),
+        GetDataResult::Data(Data::DoubleLongUnsigned(5000))
+    );
+    // A new request while one is unfinished starts over at its block 1.
+    send(&mut server, &mut meter, &blocks[0]);
+    assert_eq!(ack_of(&send(&mut server, &mut meter, &blocks[0])), 1);
 }
