@@ -9,93 +9,21 @@
 //! other information lengths, rates drawn between 0.5 % and 5 %) exchange 2,500 each. Time is
 //! simulated; nothing sleeps.
 
+mod lossy_util;
+
+use lossy_util::{FaultCounts, Faults, Rng, channel};
+
 use dlms::hdlc::{Address, HdlcParameters, MAX_FRAME_LEN_WITH_FLAGS};
 use dlms::link::{
     ClientConfig, ClientState, DisconnectReason, Duration, HdlcClient, HdlcServer, Instant,
     LinkEvent, LinkStats, ServerConfig, ServerState,
 };
 
-/// splitmix64: a small deterministic generator, so the test needs no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// True with probability `p` (in parts per million).
-    fn chance(&mut self, ppm: u64) -> bool {
-        self.below(1_000_000) < ppm
-    }
-}
-
 /// The bytes of APDU `index` in direction `dir` (0 request, 1 response) of scenario `seed`.
 fn apdu(seed: u64, dir: u64, index: u64) -> Vec<u8> {
     let mut r = Rng(seed ^ (dir << 62) ^ index.wrapping_mul(0x1000_0000_01B3));
     let len = 1 + r.below(4096) as usize;
     (0..len).map(|_| r.next() as u8).collect()
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Faults {
-    drop_ppm: u64,
-    corrupt_ppm: u64,
-    duplicate_ppm: u64,
-    split_ppm: u64,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct FaultCounts {
-    frames: u64,
-    dropped: u64,
-    corrupted: u64,
-    duplicated: u64,
-    split: u64,
-}
-
-/// Passes one frame through the channel: the chunks delivered, in order.
-fn channel(frame: &[u8], rng: &mut Rng, f: &Faults, c: &mut FaultCounts) -> Vec<Vec<u8>> {
-    c.frames += 1;
-    if rng.chance(f.drop_ppm) {
-        c.dropped += 1;
-        return Vec::new();
-    }
-    let mut frame = frame.to_vec();
-    if rng.chance(f.corrupt_ppm) {
-        // One byte changed: a burst of at most 8 bits, which CRC-16 always detects.
-        c.corrupted += 1;
-        let i = rng.below(frame.len() as u64) as usize;
-        frame[i] ^= 1 + rng.below(255) as u8;
-    }
-    let copies = if rng.chance(f.duplicate_ppm) {
-        c.duplicated += 1;
-        2
-    } else {
-        1
-    };
-    let mut out = Vec::new();
-    for _ in 0..copies {
-        if frame.len() > 2 && rng.chance(f.split_ppm) {
-            c.split += 1;
-            let mut rest = &frame[..];
-            while !rest.is_empty() {
-                let n = 1 + rng.below(rest.len() as u64) as usize;
-                out.push(rest[..n].to_vec());
-                rest = &rest[n..];
-            }
-        } else {
-            out.push(frame.clone());
-        }
-    }
-    out
 }
 
 struct Scenario {

@@ -15,6 +15,10 @@
 //!
 //! Time is simulated; nothing sleeps.
 
+mod lossy_util;
+
+use lossy_util::{FaultCounts, Faults, Rng, channel};
+
 use dlms::apdu::{
     ActionResult, AssociationResult, AttributeDescriptor, AttributeWithSelection, Conformance,
     DataAccessResult, ExceptionResponse, ExceptionServiceError, GetDataResult, MethodDescriptor,
@@ -37,25 +41,6 @@ use obis::ObisCode;
 
 // ---- a deterministic generator and the faulty channel ---------------------------------------
 
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, ppm: u64) -> bool {
-        self.below(1_000_000) < ppm
-    }
-}
-
 impl rand_core::TryRng for Rng {
     type Error = core::convert::Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
@@ -74,14 +59,6 @@ impl rand_core::TryRng for Rng {
 }
 impl rand_core::TryCryptoRng for Rng {}
 
-#[derive(Debug, Default, Clone, Copy)]
-struct Faults {
-    drop_ppm: u64,
-    corrupt_ppm: u64,
-    duplicate_ppm: u64,
-    split_ppm: u64,
-}
-
 const LOSSY: Faults = Faults {
     drop_ppm: 50_000,
     corrupt_ppm: 50_000,
@@ -96,50 +73,6 @@ const STREAM: Faults = Faults {
     duplicate_ppm: 0,
     split_ppm: 300_000,
 };
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Counts {
-    frames: u64,
-    dropped: u64,
-    corrupted: u64,
-    duplicated: u64,
-    split: u64,
-}
-
-fn channel(frame: &[u8], rng: &mut Rng, f: &Faults, c: &mut Counts) -> Vec<Vec<u8>> {
-    c.frames += 1;
-    if rng.chance(f.drop_ppm) {
-        c.dropped += 1;
-        return Vec::new();
-    }
-    let mut frame = frame.to_vec();
-    if rng.chance(f.corrupt_ppm) {
-        c.corrupted += 1;
-        let i = rng.below(frame.len() as u64) as usize;
-        frame[i] ^= 1 + rng.below(255) as u8;
-    }
-    let copies = if rng.chance(f.duplicate_ppm) {
-        c.duplicated += 1;
-        2
-    } else {
-        1
-    };
-    let mut out = Vec::new();
-    for _ in 0..copies {
-        if frame.len() > 2 && rng.chance(f.split_ppm) {
-            c.split += 1;
-            let mut rest = &frame[..];
-            while !rest.is_empty() {
-                let n = 1 + rng.below(rest.len() as u64) as usize;
-                out.push(rest[..n].to_vec());
-                rest = &rest[n..];
-            }
-        } else {
-            out.push(frame.clone());
-        }
-    }
-    out
-}
 
 // ---- the meter ------------------------------------------------------------------------------
 
@@ -444,8 +377,8 @@ struct Wire<S: Transport> {
     meter: Meter,
     rng: Rng,
     faults: Faults,
-    c2s: Counts,
-    s2c: Counts,
+    c2s: FaultCounts,
+    s2c: FaultCounts,
     now: Instant,
     frame: Vec<u8>,
     request: Vec<u8>,
@@ -465,8 +398,8 @@ impl<S: Transport> Wire<S> {
             },
             rng: Rng(seed),
             faults,
-            c2s: Counts::default(),
-            s2c: Counts::default(),
+            c2s: FaultCounts::default(),
+            s2c: FaultCounts::default(),
             now: Instant::ZERO,
             frame: vec![0u8; MAX_FRAME_LEN_WITH_FLAGS],
             request: vec![0u8; 1024],
